@@ -1,0 +1,1 @@
+"""kin plugin: durable memory in strata, Whoosh-indexed, with typed links and kin memory."""

@@ -1,0 +1,1 @@
+"""kin plugin: the mid-term context: fast shared working memory with TTLs."""

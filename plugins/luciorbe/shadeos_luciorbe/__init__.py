@@ -1,0 +1,1 @@
+"""kin plugin: the janitor of luciorbes, kin luciorbe list|clean, and the git pre-commit check."""

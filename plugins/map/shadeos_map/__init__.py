@@ -1,0 +1,1 @@
+"""kin plugin: the project map: token sizes, thresholds and phases, kin map and its check."""

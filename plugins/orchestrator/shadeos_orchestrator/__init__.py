@@ -1,0 +1,1 @@
+"""kin plugin: kin <team>: supervision, phases, conflicts, delays, tasks and a live dashboard."""

@@ -1,0 +1,4 @@
+"""``python -m shadeos_core`` is ``kin``."""
+from .cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``kin`` command line: a thin shell over the Python API."""

@@ -1,0 +1,48 @@
+"""``kin status``: what runs in this workspace, read from the state running teams publish."""
+from __future__ import annotations
+
+import time
+
+import rich_click as click
+
+from ..durations import format_duration
+from ..errors import UsageError
+from ..teamstate import read_team_states
+from .app import App
+from .output import print_json, print_table
+
+
+@click.command("status")
+@click.argument("team", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print an object: team, pid, running, daemons[…].")
+@click.pass_obj
+def command(app: App, team: str | None, as_json: bool) -> None:
+    """Show the running team (or TEAM): each daemon's state, pid, restarts and task."""
+    workspace = app.kernel.workspace
+    states = read_team_states(workspace)
+    if team is not None:
+        states = [s for s in states if s.get("team") == team]
+    running = [s for s in states if s["running"]]
+    chosen = running or states
+    if len(chosen) > 1 and team is None:
+        names = ", ".join(str(s.get("team")) for s in chosen)
+        raise UsageError(f"several teams have state here ({names})", hint="name one: kin status TEAM")
+    state = chosen[0] if chosen else {"team": team, "pid": None, "running": False, "daemons": []}
+    if as_json:
+        print_json({"workspace": str(workspace.root), **state})
+        return
+    if not chosen:
+        click.echo(f"no team is running in {workspace.root}" + (f" under the name {team!r}" if team else ""))
+        return
+    since = state.get("started_at", "")
+    status = "running" if state["running"] else "not running (last state shown)"
+    click.echo(f"team {state['team']}  pid {state.get('pid')}  {status}  since {since}  phase {state.get('phase') or '-'}")
+    now = time.time()
+    rows = []
+    for d in state.get("daemons", []):
+        uptime = format_duration(now - d["started"]) if d.get("started") else ""
+        rows.append((d.get("name"), d.get("state"), d.get("pid") or "", uptime, d.get("restarts", 0),
+                     d.get("task", ""), d.get("progress", "")))
+    print_table(["daemon", "state", "pid", "uptime", "restarts", "task", "progress"], rows)
+    for event in state.get("events", [])[-5:]:
+        click.echo(f"  {event}")

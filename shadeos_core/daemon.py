@@ -1,0 +1,119 @@
+"""What a daemon is to the runtime: the base classes plugin authors subclass."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import KinError
+from .events import DaemonEvent
+from .luciorbe import LuciorbeHandle, LuciorbeKeeper
+from .mailbox import Mailbox, Message
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .team import DaemonSpec, Team
+
+__all__ = ["Daemon", "MetaDaemon", "Injection", "CycleResult", "SCOPES"]
+
+SCOPES = ("global", "session", "private")
+
+
+@dataclass(frozen=True)
+class Injection:
+    """Something handed to a cycle: ``scope`` (global|session|private), ``type`` (context|message|memory|files|…)."""
+
+    scope: str
+    type: str
+    content: Any
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"injection scope must be one of {', '.join(SCOPES)}, not {self.scope!r}")
+
+
+@dataclass
+class CycleResult:
+    """What a cycle reports. ``status`` ``ok``/``idle``/``error``; the rest goes to the daemon's luciorbe and events."""
+
+    status: str = "ok"
+    task: str | None = None
+    progress: str | None = None
+    notes: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Daemon:
+    """A long-running worker hosted in its own process by ``python -m shadeos_core.runner``.
+
+    Subclass it, override :meth:`cycle` (and optionally :meth:`setup`,
+    :meth:`teardown`, :meth:`status`, :meth:`handle_action`), and register the
+    class with the ``register_daemons`` hook. ``OPTIONS`` names the extra keys
+    a team file may set for this type (``None`` accepts any); their values are
+    in ``self.options``.
+    """
+
+    OPTIONS: ClassVar[Mapping[str, type | tuple[type, ...]] | None] = {}
+    description: ClassVar[str] = ""
+
+    def __init__(self, spec: DaemonSpec, team: Team, kernel: Kernel) -> None:
+        self.spec = spec
+        self.team = team
+        self.kernel = kernel
+        self.workspace = kernel.workspace
+        self.name = spec.name
+        self.daemon_id = spec.daemon_id
+        self.options: dict[str, Any] = dict(spec.options)
+        self.log = logging.getLogger(f"kin.{self.daemon_id}")
+        self.cycles = 0
+        self.luciorbes = LuciorbeKeeper(self.workspace, self.daemon_id, daemon_type=spec.type, team=team.name,
+                                        heartbeat_s=spec.heartbeat)
+
+    # -- lifecycle, overridden by subclasses --------------------------------------------
+    def setup(self) -> None:
+        """Called once in the daemon's process before the first cycle."""
+
+    def cycle(self, injections: Sequence[Injection]) -> CycleResult | None:
+        """Do one unit of work. ``injections`` carry messages, changed files and context."""
+        raise NotImplementedError(f"{type(self).__name__} must implement cycle()")
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot for dashboards."""
+        return {"name": self.name, "daemon_id": self.daemon_id, "type": self.spec.type, "cycles": self.cycles}
+
+    def handle_action(self, action_type: str, params: Mapping[str, Any]) -> Any:
+        """Carry out a named action sent by another daemon or a person."""
+        raise KinError(f"daemon {self.daemon_id!r} has no action {action_type!r}")
+
+    def teardown(self) -> None:
+        """Called once on graceful stop (SIGTERM/SIGINT) or after a crash, before luciorbes are removed."""
+
+    # -- services ------------------------------------------------------------------------
+    def send(self, target: str, message: Any, priority: int | str = "normal", *, kind: str = "message") -> Message:
+        """Send ``message`` (JSON) to ``target``: a daemon name of this team, or a full ``team.daemon`` id.
+
+        When the team file sets ``talks_to`` for this daemon, only those targets are allowed.
+        """
+        allowed = self.spec.talks_to
+        if allowed is not None and target not in allowed and target.split(".")[-1] not in allowed:
+            raise KinError(f"{self.daemon_id!r} may not message {target!r}",
+                           hint=f"add it to talks_to in the team file (now: {', '.join(allowed) or 'nobody'})")
+        full = target if "." in target else f"{self.team.name}.{target}"
+        return Mailbox.send(self.workspace, full, message, sender=self.daemon_id, priority=priority, kind=kind)
+
+    @contextlib.contextmanager
+    def luciorbe(self, directory: str | os.PathLike[str] = ".", task: str = "", **fields: Any) -> Iterator[LuciorbeHandle]:
+        """Leave a luciorbe in ``directory`` for the length of a task (removed on completion or failure)."""
+        with self.luciorbes.task(directory, task, **fields) as handle:
+            yield handle
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """Broadcast a ``daemon_event`` from this daemon."""
+        self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data))
+
+
+class MetaDaemon(Daemon):
+    """A daemon that works on the system itself (orchestrator, archivist, janitor, context, map)."""

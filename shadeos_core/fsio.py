@@ -1,0 +1,101 @@
+"""File writes that never leave a half-written file, and appends that never tear."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json"]
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and ``os.replace``.
+
+    Readers see the old content or the new one, never a mix. With ``fsync`` the
+    data and the rename are durable when this returns.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if fsync:
+        _fsync_dir(target.parent)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, fsync: bool = False) -> None:
+    """Atomically write UTF-8 ``text`` to ``path`` (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+def atomic_write_json(path: str | os.PathLike[str], value: Any, *, fsync: bool = False, indent: int | None = 2) -> None:
+    """Atomically write ``value`` as JSON (UTF-8, trailing newline)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=False)
+    atomic_write_text(path, text + "\n", fsync=fsync)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file; errors propagate (``OSError``, ``ValueError``) for the caller to classify."""
+    with open(path, "rb") as handle:
+        return json.loads(handle.read())
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str], *, shared: bool = False, blocking: bool = True) -> Iterator[int]:
+    """Hold an ``flock`` on ``path`` (created if needed) for the ``with`` block.
+
+    Raises ``BlockingIOError`` when ``blocking`` is false and someone else holds it.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        flags = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        if not blocking:
+            flags |= fcntl.LOCK_NB
+        fcntl.flock(fd, flags)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def locked_append(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> int:
+    """Append ``data`` to ``path`` under an exclusive lock; return the offset it starts at.
+
+    Several processes may append at once: each record lands whole, one after
+    another, never interleaved.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        offset = os.lseek(fd, 0, os.SEEK_END)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if fsync:
+            os.fsync(fd)
+        return offset
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,171 @@
+"""The kernel: a workspace, its loaded plugins and what they registered."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import KinError
+from .plugins import PluginSet, load_plugins
+from .registry import Registry
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .events import DaemonEvent
+    from .team import Team, TeamSet
+
+__all__ = ["Kernel"]
+
+log = logging.getLogger(__name__)
+
+# hook name -> (registry attribute, what it holds, check of each registered value)
+_REGISTRIES: dict[str, tuple[str, str]] = {
+    "register_daemons": ("daemon_types", "daemon type"),
+    "register_meta_daemons": ("meta_daemon_types", "meta-daemon type"),
+    "register_memory_backends": ("memory_backends", "memory backend"),
+    "register_janitors": ("janitors", "janitor"),
+    "register_execution_modes": ("execution_modes", "execution mode"),
+    "register_checks": ("checks", "check"),
+}
+
+
+def _validator(attr: str) -> Callable[[str, Any], str | None]:
+    """What a registered value must be, per registry; returns a reason when it is not."""
+
+    def check(name: str, value: Any) -> str | None:
+        from .daemon import Daemon, MetaDaemon
+        from .execution import ExecutionMode
+        from .janitor import Janitor
+
+        expected = {"daemon_types": Daemon, "meta_daemon_types": MetaDaemon, "janitors": Janitor,
+                    "execution_modes": ExecutionMode}.get(attr)
+        if expected is not None:
+            if not (isinstance(value, type) and issubclass(value, expected)):
+                return f"{name!r} must be a subclass of shadeos_core.{expected.__name__}, got {value!r}"
+        elif not callable(value):
+            return f"{name!r} must be callable, got {value!r}"
+        return None
+
+    return check
+
+
+class Kernel:
+    """Build with :meth:`load`. Holds the workspace, the plugin manager and the registries."""
+
+    def __init__(self, workspace: Workspace, plugins: PluginSet) -> None:
+        self.workspace = workspace
+        self.plugins = plugins
+        self.daemon_types: Registry[type] = Registry("daemon type")
+        self.meta_daemon_types: Registry[type] = Registry("meta-daemon type")
+        self.memory_backends: Registry[Callable[..., Any]] = Registry("memory backend")
+        self.janitors: Registry[type] = Registry("janitor")
+        self.execution_modes: Registry[type] = Registry("execution mode")
+        self.checks: Registry[Callable[..., Any]] = Registry("check")
+        self.team_files: list[tuple[Path, str]] = []
+        self._collect()
+
+    @classmethod
+    def load(cls, cwd: str | os.PathLike[str] | None = None, *, disabled: Iterable[str] = (),
+             strict: bool | None = None, extra: Iterable[tuple[str, object]] = ()) -> Kernel:
+        """Find the workspace from ``cwd`` and load every plugin not ``disabled``."""
+        return cls(Workspace.find(cwd), load_plugins(disabled=disabled, strict=strict, extra=extra))
+
+    @property
+    def pm(self) -> Any:
+        return self.plugins.pm
+
+    # -- registrations, one plugin at a time ---------------------------------------------
+    def _collect(self) -> None:
+        for plugin_name in list(self.plugins.records):
+            staged = {attr: Registry[Any](kind) for attr, kind in _REGISTRIES.values()}
+            teams: list[tuple[Path, str]] = []
+            try:
+                self._stage(plugin_name, staged, teams)
+                for attr, registry in staged.items():
+                    getattr(self, attr).merge(registry)
+            except Exception as exc:
+                reason = exc.message if isinstance(exc, KinError) else f"{type(exc).__name__}: {exc}"
+                self.plugins.reject(plugin_name, reason)
+                continue
+            self.team_files.extend(teams)
+
+    def _stage(self, plugin_name: str, staged: dict[str, Registry[Any]], teams: list[tuple[Path, str]]) -> None:
+        for hook_name, (attr, kind) in _REGISTRIES.items():
+            check = _validator(attr)
+
+            def register(name: str, value: Any, _attr: str = attr, _check: Callable[..., Any] = check) -> None:
+                problem = _check(name, value)
+                if problem:
+                    raise KinError(f"bad {staged[_attr].kind}: {problem}")
+                if name in getattr(self, _attr):
+                    owner = getattr(self, _attr).owner(name)
+                    raise KinError(f"{staged[_attr].kind} {name!r} is already registered by {owner!r}")
+                staged[_attr].add(name, value, plugin_name)
+
+            for impl in self._impls(hook_name, plugin_name):
+                impl.function(register=register)
+
+        def register_team(path: Any) -> None:
+            file = Path(path)
+            if not file.is_file():
+                raise KinError(f"registered team file {file} does not exist")
+            teams.append((file, plugin_name))
+
+        for impl in self._impls("register_teams", plugin_name):
+            impl.function(register=register_team)
+
+    def _impls(self, hook_name: str, plugin_name: str) -> list[Any]:
+        caller = getattr(self.pm.hook, hook_name)
+        return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+
+    # -- typed access to the hooks -------------------------------------------------------
+    def teams(self, cwd: str | os.PathLike[str] | None = None) -> TeamSet:
+        """Every team visible from ``cwd`` (default: the workspace root)."""
+        from .team import TeamSet
+
+        return TeamSet(self.workspace, self, cwd=cwd)
+
+    def emit(self, event: DaemonEvent) -> None:
+        """Broadcast ``event`` to every ``daemon_event`` listener; a failing listener is logged, not fatal."""
+        for impl in reversed(self.pm.hook.daemon_event.get_hookimpls()):
+            try:
+                impl.function(event=event)
+            except Exception:
+                log.exception("daemon_event listener of plugin %r failed", impl.plugin_name)
+
+    def run_team(self, team: Team) -> int | None:
+        """Hand ``team`` to the first plugin that runs teams; ``None`` when none is installed."""
+        return self.pm.hook.run_team(team=team, kernel=self)
+
+    def add_commands(self, cli: Any) -> list[str]:
+        """Let every plugin add commands; returns one line per plugin whose commands failed."""
+        problems = []
+        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
+            before = dict(cli.commands)
+            try:
+                impl.function(cli=cli)
+            except Exception as exc:
+                cli.commands.clear()
+                cli.commands.update(before)
+                problems.append(f"plugin {impl.plugin_name!r}: its commands were not added: {type(exc).__name__}: {exc}")
+                continue
+            for name in before:
+                if cli.commands.get(name) is not before[name]:
+                    cli.commands[name] = before[name]
+                    problems.append(f"plugin {impl.plugin_name!r}: command {name!r} already exists; kept the original")
+        return problems
+
+    def run_checks(self, ctx: Any) -> list[Any]:
+        """Run every registered check; a check that raises becomes an error finding."""
+        from .checks import Finding
+
+        findings: list[Finding] = []
+        for name, fn in self.checks.items():
+            try:
+                for finding in fn(ctx) or ():
+                    findings.append(finding if finding.check else Finding(**{**finding.__dict__, "check": name}))
+            except Exception as exc:
+                findings.append(Finding("error", f"check failed: {type(exc).__name__}: {exc}", check=name))
+        return findings

@@ -1,0 +1,32 @@
+"""Tie a child process's life to its parent's (Linux ``PR_SET_PDEATHSIG``)."""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+
+__all__ = ["die_with_parent", "PR_SET_PDEATHSIG"]
+
+PR_SET_PDEATHSIG = 1
+_libc = None
+
+
+def die_with_parent(sig: int = signal.SIGTERM, *, parent_pid: int | None = None) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent dies.
+
+    Safe to call from a ``preexec_fn``. If ``parent_pid`` is given and the
+    parent is already gone (the race before the call), the signal is sent at
+    once. Returns False where the platform has no such facility.
+    """
+    global _libc
+    if not sys.platform.startswith("linux"):
+        return False
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if _libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os.kill(os.getpid(), sig)
+    return True

@@ -1,0 +1,251 @@
+"""Host one daemon in this process: ``python -m shadeos_core.runner --team T --daemon D [--cwd DIR]``.
+
+Cycles run once at start, then on each trigger: the ``every`` interval, a
+message arriving (``on_message``; also the default when no trigger is set) and
+watched files changing (``watch``, debounced). A heartbeat keeps the daemon's
+luciorbes fresh. SIGTERM/SIGINT: ``teardown()``, own luciorbes removed, exit 0.
+A crash: traceback in ``.kin/logs/<daemon_id>.log``, exit 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from .daemon import CycleResult, Daemon, Injection
+from .errors import KinError
+from .events import DaemonEvent
+from .kernel import Kernel
+from .lifeline import die_with_parent
+from .mailbox import Mailbox, Message
+
+__all__ = ["DaemonRunner", "main", "runner_argv"]
+
+log = logging.getLogger("kin.runner")
+EXIT_CRASH = 1
+EXIT_CONFIG = 2
+
+
+class GracefulStop(BaseException):
+    """Raised inside a running cycle when a stop signal arrives."""
+
+
+def runner_argv(team: str, daemon: str, *, cwd: str | None = None) -> list[str]:
+    """The command line that hosts ``daemon`` of ``team`` in its own process."""
+    argv = [sys.executable, "-m", "shadeos_core.runner", "--team", team, "--daemon", daemon]
+    return argv + (["--cwd", cwd] if cwd else [])
+
+
+class DaemonRunner:
+    """Drives one :class:`Daemon`: triggers, heartbeat, mailbox, signals."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self.spec = daemon.spec
+        self.kernel = daemon.kernel
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.in_cycle = False
+        self.changed: set[str] = set()
+        self._changed_lock = threading.Lock()
+        self.mailbox = Mailbox(self.kernel.workspace, daemon.daemon_id)
+        self.home: Any = None
+        self._threads: list[Any] = []
+
+    # -- signals -------------------------------------------------------------------------
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        first = not self.stopping.is_set()
+        self.stopping.set()
+        self.wake.set()
+        if self.in_cycle and first:
+            raise GracefulStop(signal.Signals(signum).name)
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    # -- triggers ------------------------------------------------------------------------
+    def _start_triggers(self) -> None:
+        from .watch import DebouncedWatcher, DirectoryWaiter
+
+        if self.spec.on_message or (self.spec.every is None and not self.spec.watch):
+            waiter = DirectoryWaiter(self.mailbox.new).__enter__()
+            self._threads.append(waiter)
+            threading.Thread(target=self._relay_mail, args=(waiter,), daemon=True, name="kin-mail").start()
+        if self.spec.watch:
+            watcher = DebouncedWatcher(self.kernel.workspace.root, self.spec.watch, self._on_files,
+                                       debounce=self.spec.debounce)
+            watcher.start()
+            self._threads.append(watcher)
+
+    def _relay_mail(self, waiter: Any) -> None:
+        while not self.stopping.is_set():
+            if waiter.wait(0.5):
+                self.wake.set()
+
+    def _on_files(self, paths: set[str]) -> None:
+        with self._changed_lock:
+            self.changed |= paths
+        self.wake.set()
+
+    def _heartbeat(self) -> None:
+        while not self.stopping.wait(self.spec.heartbeat):
+            self.daemon.luciorbes.beat()
+
+    # -- one cycle -----------------------------------------------------------------------
+    def _injections(self) -> tuple[list[Injection], list[Message]]:
+        injections: list[Injection] = []
+        messages = self.mailbox.receive()
+        for message in messages:
+            if message.kind == "action" and isinstance(message.body, dict):
+                self._action(message)
+            else:
+                injections.append(Injection("private", "message", message))
+        with self._changed_lock:
+            changed, self.changed = self.changed, set()
+        if changed:
+            injections.append(Injection("session", "files", sorted(changed)))
+        return injections, messages
+
+    def _action(self, message: Message) -> None:
+        body = message.body
+        try:
+            self.daemon.handle_action(str(body.get("action", "")), body.get("params") or {})
+        except KinError as exc:
+            log.warning("%s: action %r from %s refused: %s", self.daemon.daemon_id, body.get("action"), message.sender, exc)
+
+    def run_cycle(self) -> CycleResult | None:
+        injections, messages = self._injections()
+        self.home.update(status="processing")
+        started = time.perf_counter()
+        self.in_cycle = True
+        try:
+            result = self.daemon.cycle(injections)
+        finally:
+            self.in_cycle = False
+        self.daemon.cycles += 1
+        for message in messages:
+            self.mailbox.ack(message)
+        fields: dict[str, Any] = {"status": "waiting"}
+        if result is not None:
+            fields.update({k: v for k, v in (("task", result.task), ("progress", result.progress),
+                                             ("notes", result.notes)) if v is not None})
+        self.home.update(**fields)
+        self.daemon.emit("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
+                         status=result.status if result else "ok", messages=len(messages))
+        return result
+
+    # -- the whole life ------------------------------------------------------------------
+    def run(self) -> int:
+        daemon = self.daemon
+        recovered = self.mailbox.recover()
+        if recovered:
+            log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
+        self.home = daemon.luciorbes.open(self.spec.workdir, status="starting", task=self.spec.description)
+        threading.Thread(target=self._heartbeat, daemon=True, name="kin-heartbeat").start()
+        try:
+            self.in_cycle = True  # setup may take long: let a stop signal interrupt it
+            try:
+                daemon.setup()
+            finally:
+                self.in_cycle = False
+            self._start_triggers()
+            daemon.emit("started", pid=os.getpid())
+            self.home.update(status="waiting")
+            next_due = time.monotonic()
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                if self.wake.is_set() or now >= next_due:
+                    self.wake.clear()
+                    self.run_cycle()
+                    if self.spec.every is not None:
+                        next_due = max(next_due + self.spec.every, time.monotonic()) if now >= next_due else next_due
+                    else:
+                        next_due = float("inf")
+                    continue
+                self.wake.wait(min(next_due - now, 3600.0))
+        except GracefulStop:
+            pass
+        except Exception as exc:
+            return self._crash(exc)
+        return self._stop()
+
+    def _stop(self) -> int:
+        self._halt_triggers()
+        try:
+            self.daemon.teardown()
+        except Exception:
+            log.exception("%s: teardown failed", self.daemon.daemon_id)
+        self.daemon.luciorbes.release_all()
+        self.daemon.emit("stopped", cycles=self.daemon.cycles)
+        return 0
+
+    def _crash(self, exc: BaseException) -> int:
+        log.error("%s crashed:\n%s", self.daemon.daemon_id, traceback.format_exc())
+        self._halt_triggers()
+        try:
+            self.daemon.teardown()
+        except Exception:
+            log.exception("%s: teardown after crash failed", self.daemon.daemon_id)
+        self.daemon.luciorbes.release_all()
+        self.daemon.emit("crashed", error=f"{type(exc).__name__}: {exc}")
+        print(f"kin: daemon {self.daemon.daemon_id} crashed: {type(exc).__name__}: {exc} "
+              f"(traceback in .kin/logs/{self.daemon.daemon_id}.log)", file=sys.stderr)
+        return EXIT_CRASH
+
+    def _halt_triggers(self) -> None:
+        self.stopping.set()
+        for thing in self._threads:
+            try:
+                thing.stop() if hasattr(thing, "stop") else thing.__exit__(None, None, None)
+            except Exception:
+                log.debug("stopping a trigger failed", exc_info=True)
+
+
+def _setup_logging(kernel: Kernel, daemon_id: str) -> None:
+    logs = kernel.workspace.state_dir("logs")
+    handler = logging.FileHandler(logs / f"{daemon_id}.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def build(team_name: str, daemon_name: str, cwd: str | None) -> Daemon:
+    kernel = Kernel.load(cwd)
+    team = kernel.teams(cwd).get(team_name)
+    spec = team.member(daemon_name)
+    registry = kernel.meta_daemon_types if spec.meta else kernel.daemon_types
+    cls = registry.require(spec.type, where=f"team {team.name!r}, daemon {spec.name!r}")
+    return cls(spec, team, kernel)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shadeos_core.runner", description=__doc__)
+    parser.add_argument("--team", required=True)
+    parser.add_argument("--daemon", required=True)
+    parser.add_argument("--cwd", default=None, help="directory to discover the workspace and team from")
+    args = parser.parse_args(argv)
+    parent = os.environ.get("KIN_PARENT_PID")
+    if parent and parent.isdigit():
+        die_with_parent(signal.SIGTERM, parent_pid=int(parent))
+    try:
+        daemon = build(args.team, args.daemon, args.cwd)
+    except KinError as exc:
+        print(f"kin: error: {exc}", file=sys.stderr)
+        return exc.exit_code if exc.exit_code else EXIT_CONFIG
+    _setup_logging(daemon.kernel, daemon.daemon_id)
+    runner = DaemonRunner(daemon)
+    runner.install_signals()
+    return runner.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
