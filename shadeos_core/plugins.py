@@ -103,6 +103,11 @@ def _candidates() -> list[_Candidate]:
         dist = ep.dist.name if ep.dist is not None else ""
         version = ep.dist.version if ep.dist is not None else ""
         found.append(_Candidate(ep.name, ep.value, dist, version, False, ep.load))
+    # KIN_PLUGINS=pkg.module,... loads uninstalled plugin modules (while developing one, and in tests).
+    for module in (m.strip() for m in os.environ.get("KIN_PLUGINS", "").split(",")):
+        if module:
+            found.append(_Candidate(module, module, "", "", False,
+                                    lambda module=module: importlib.import_module(module)))
     return found
 
 
@@ -132,6 +137,8 @@ def load_plugins(
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    # Historic: each plugin's add_hookspecs runs as it registers, so its own specs exist for those after it.
+    pm.hook.add_hookspecs.call_historic(kwargs={"pluginmanager": pm})
     plugins = PluginSet(pm, _strict_from_env() if strict is None else strict)
     blocked = set(disabled) | disabled_from_env()
     plugins.blocked = blocked
