@@ -15,6 +15,7 @@ from .mailbox import Mailbox, Message
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+    from .tasks import Task
     from .team import DaemonSpec, Team
 
 __all__ = ["Daemon", "MetaDaemon", "Injection", "CycleResult", "SCOPES"]
@@ -58,6 +59,9 @@ class Daemon:
 
     OPTIONS: ClassVar[Mapping[str, type | tuple[type, ...]] | None] = {}
     description: ClassVar[str] = ""
+    #: True when the type handles messages of kind ``"task"`` (body ``{"task": {...}}``): a supervisor
+    #: then claims queued tasks on its behalf and mails them to it when it holds none.
+    accepts_tasks: ClassVar[bool] = False
 
     def __init__(self, spec: DaemonSpec, team: Team, kernel: Kernel) -> None:
         self.spec = spec
@@ -109,6 +113,38 @@ class Daemon:
         """Leave a luciorbe in ``directory`` for the length of a task (removed on completion or failure)."""
         with self.luciorbes.task(directory, task, **fields) as handle:
             yield handle
+
+    # -- the shared task queue (.kin/tasks/) -------------------------------------------
+    def take_task(self) -> Task | None:
+        """Claim the oldest queued task this daemon may take (``None`` when there is none)."""
+        from .tasks import TaskQueue
+
+        return TaskQueue(self.workspace).claim(self.daemon_id, pid=os.getpid())
+
+    def task_of(self, message: Message) -> Task | None:
+        """The task a ``"task"`` message hands over, if this daemon still holds it (else ``None``)."""
+        from .tasks import TaskQueue
+
+        body = message.body if message.kind == "task" else None
+        task_id = body.get("task", {}).get("id") if isinstance(body, dict) and isinstance(body.get("task"), dict) else None
+        if not isinstance(task_id, str):
+            return None
+        task = TaskQueue(self.workspace).get(task_id)
+        return task if task is not None and task.state == "claimed" and task.holder == self.daemon_id else None
+
+    def complete_task(self, task: Task | str, result: Any = None) -> bool:
+        """Mark a task this daemon holds as done; False when it was taken back meanwhile."""
+        from .tasks import TaskQueue
+
+        task_id = task if isinstance(task, str) else task.id
+        return TaskQueue(self.workspace).complete(task_id, holder=self.daemon_id, result=result) is not None
+
+    def release_task(self, task: Task | str, reason: str = "") -> bool:
+        """Give a held task back to the queue for another daemon."""
+        from .tasks import TaskQueue
+
+        task_id = task if isinstance(task, str) else task.id
+        return TaskQueue(self.workspace).release(task_id, holder=self.daemon_id, reason=reason) is not None
 
     def emit(self, kind: str, **data: Any) -> None:
         """Broadcast a ``daemon_event`` from this daemon."""

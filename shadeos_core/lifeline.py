@@ -7,10 +7,21 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent", "PR_SET_PDEATHSIG"]
+__all__ = ["die_with_parent", "prepare", "PR_SET_PDEATHSIG"]
 
 PR_SET_PDEATHSIG = 1
 _libc = None
+
+
+def prepare() -> None:
+    """Load libc in this process now, so a later :func:`die_with_parent` in a ``preexec_fn`` does no lookup.
+
+    ``ctypes.util.find_library`` may run ``ldconfig`` in a subprocess: after a
+    fork that is slow and unsafe, so a parent that spawns children calls this first.
+    """
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
 def die_with_parent(sig: int = signal.SIGTERM, *, parent_pid: int | None = None) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .durations import parse_duration
-from .errors import ConfigError, KinError
+from .errors import ConfigError, KinError, UsageError
 from .tomlpos import locate
 from .workspace import Workspace, check_name
 
@@ -110,7 +110,7 @@ class Team:
         for spec in self.members():
             if spec.name == name or spec.daemon_id == name:
                 return spec
-        raise KinError(f"team {self.name!r} has no daemon {name!r}",
+        raise UsageError(f"team {self.name!r} has no daemon {name!r}",
                        hint="members: " + ", ".join(s.name for s in self.members()))
 
     def active_in(self, phase: str | None) -> list[DaemonSpec]:

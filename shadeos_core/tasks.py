@@ -1,0 +1,220 @@
+"""The task queue daemons take work from: ``.kin/tasks/{tmp,new,claimed,done}`` (maildir-style).
+
+A task is one JSON file. Adding writes ``tmp/<id>.json`` and renames it into
+``new/``; claiming renames ``new/<id>.json`` to ``claimed/<id>@<holder>.json``
+(one rename: exactly one claimant wins); completing moves it to
+``done/<id>.json``; releasing puts it back in ``new/``. Ids
+``<ns>-<pid>-<seq>`` sort in creation order, so ``new/`` is FIFO. The holder is
+in the file name, so a reader never sees a claimed task without its holder.
+
+File content::
+
+    {"schema": 1, "id": "…", "text": "Write the parser", "to": "coding.production" | null,
+     "by": "…", "created_at": 1763650000.1, "holder": "coding.production" | null,
+     "holder_pid": 4242 | null, "claimed_at": … | null, "attempts": 1,
+     "history": [{"event": "claimed", "holder": "…", "time": …}, …],
+     "result": null, "done_at": null}
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .fsio import atomic_write_json
+from .workspace import Workspace, check_name
+
+__all__ = ["Task", "TaskQueue", "TASK_STATES", "addressed_to"]
+
+TASK_STATES = ("queued", "claimed", "done")
+_DIRS = {"queued": "new", "claimed": "claimed", "done": "done"}
+_SEQ = itertools.count()
+_SEQ_LOCK = threading.Lock()
+
+
+def addressed_to(to: str | None, daemon_id: str) -> bool:
+    """Whether a task for ``to`` (a full daemon id, a bare daemon name, or nobody) may go to ``daemon_id``."""
+    return not to or to == daemon_id or daemon_id.endswith("." + to)
+
+
+@dataclass
+class Task:
+    """One task; ``state`` comes from the directory it sits in, ``holder`` from its file name when claimed."""
+
+    id: str
+    text: str
+    to: str | None = None
+    by: str = ""
+    created_at: float = 0.0
+    holder: str | None = None
+    holder_pid: int | None = None
+    claimed_at: float | None = None
+    attempts: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+    done_at: float | None = None
+    state: str = "queued"
+    path: Path | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("path")
+        return {"schema": 1, **data}
+
+    def _content(self) -> dict[str, Any]:
+        data = self.to_json()
+        data.pop("state")
+        return data
+
+
+class TaskQueue:
+    """The task queue of a workspace. Every operation is a rename, so several processes may share it."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.root = workspace.state_dir("tasks")
+        self.tmp, self.new, self.claimed, self.done = (self.root / d for d in ("tmp", "new", "claimed", "done"))
+        for directory in (self.tmp, self.new, self.claimed, self.done):
+            directory.mkdir(exist_ok=True)
+
+    # -- adding and reading --------------------------------------------------------------
+    def add(self, text: str, *, to: str | None = None, by: str = "", data: dict[str, Any] | None = None) -> Task:
+        """Queue a task; ``to`` reserves it for one daemon (full id or bare name)."""
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError("a task needs a non-empty text", hint='e.g. kin task add "Write the parser"')
+        if to is not None:
+            check_name(to, what="task target")
+        with _SEQ_LOCK:
+            seq = next(_SEQ)
+        task = Task(id=f"{time.time_ns():020d}-{os.getpid()}-{seq:04d}", text=text.strip(), to=to, by=by,
+                    created_at=time.time(), history=[{"event": "added", "time": time.time(), **(data or {})}])
+        tmp = self.tmp / f"{task.id}.json"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(task._content(), handle, ensure_ascii=False)
+        os.rename(tmp, self.new / f"{task.id}.json")
+        task.path = self.new / f"{task.id}.json"
+        return task
+
+    def list(self, *states: str) -> list[Task]:
+        """Tasks in ``states`` (default all), each state in id (creation) order; unreadable files are skipped."""
+        out: list[Task] = []
+        for state in states or TASK_STATES:
+            out.extend(task for task in map(self._load, self._files(state)) if task is not None)
+        return out
+
+    def get(self, task_id: str) -> Task | None:
+        """The task with this id in whatever state it is, or ``None``."""
+        for state in TASK_STATES:
+            for path in self._files(state):
+                if path.name.split("@", 1)[0].removesuffix(".json") == task_id:
+                    return self._load(path)
+        return None
+
+    # -- moving --------------------------------------------------------------------------
+    def claim(self, holder: str, *, task_id: str | None = None, pid: int | None = None) -> Task | None:
+        """Claim ``task_id`` (or the oldest task ``holder`` may take) for ``holder``; ``None`` when none is left.
+
+        ``pid`` is the holder's process, so a supervisor can tell when the holder
+        died and put the task back (default: the calling process).
+        """
+        check_name(holder, what="task holder")
+        for path in self._files("queued"):
+            tid = path.name.removesuffix(".json")
+            if task_id is not None and tid != task_id:
+                continue
+            task = self._load(path)
+            if task is None or not addressed_to(task.to, holder):
+                continue
+            target = self.claimed / f"{tid}@{holder}.json"
+            try:
+                os.rename(path, target)
+            except FileNotFoundError:
+                continue  # another claimant won this one
+            now = time.time()
+            task.holder, task.holder_pid, task.claimed_at = holder, os.getpid() if pid is None else pid, now
+            task.attempts += 1
+            task.history.append({"event": "claimed", "holder": holder, "time": now})
+            task.state, task.path = "claimed", target
+            atomic_write_json(target, task._content(), indent=None)
+            return task
+        return None
+
+    def complete(self, task_id: str, *, holder: str | None = None, result: Any = None) -> Task | None:
+        """Move a claimed task to ``done/`` with ``result``; ``None`` when it is not (or no longer) claimed."""
+        path = self._claimed_path(task_id, holder)
+        task = self._load(path) if path is not None else None
+        if task is None or path is None:
+            return None
+        task.result, task.done_at = result, time.time()
+        task.history.append({"event": "done", "holder": task.holder, "time": task.done_at})
+        atomic_write_json(path, task._content(), indent=None)
+        target = self.done / f"{task.id}.json"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None  # released meanwhile: the queue's copy is the live one
+        task.state, task.path = "done", target
+        return task
+
+    def release(self, task_id: str, *, holder: str | None = None, reason: str = "") -> Task | None:
+        """Put a claimed task back in the queue (its holder died, went silent or gave up)."""
+        path = self._claimed_path(task_id, holder)
+        task = self._load(path) if path is not None else None
+        if task is None or path is None:
+            return None
+        task.history.append({"event": "released", "holder": task.holder, "reason": reason, "time": time.time()})
+        task.holder = task.holder_pid = task.claimed_at = None
+        atomic_write_json(path, task._content(), indent=None)
+        target = self.new / f"{task.id}.json"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None
+        task.state, task.path = "queued", target
+        return task
+
+    # -- internals -----------------------------------------------------------------------
+    def _claimed_path(self, task_id: str, holder: str | None) -> Path | None:
+        for path in self._files("claimed"):
+            tid, _, who = path.name.removesuffix(".json").partition("@")
+            if tid == task_id and (holder is None or who == holder):
+                return path
+        return None
+
+    def _files(self, state: str) -> Iterator[Path]:
+        if state not in _DIRS:
+            raise UsageError(f"unknown task state {state!r}", hint="use one of " + ", ".join(TASK_STATES))
+        directory = self.root / _DIRS[state]
+        try:
+            names = sorted(os.listdir(directory))
+        except FileNotFoundError:
+            return
+        for name in names:
+            if name.endswith(".json") and not name.startswith("."):
+                yield directory / name
+
+    def _load(self, path: Path) -> Task | None:
+        state = {"new": "queued", "claimed": "claimed", "done": "done"}[path.parent.name]
+        try:
+            with open(path, "rb") as handle:
+                data = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):
+            return None
+        known = {k: v for k, v in data.items() if k in Task.__dataclass_fields__ and k not in ("state", "path")}
+        with contextlib.suppress(TypeError):
+            task = Task(**known)
+            task.state, task.path = state, path
+            if state == "claimed":
+                task.holder = path.name.removesuffix(".json").partition("@")[2] or task.holder
+            return task
+        return None

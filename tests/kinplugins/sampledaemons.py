@@ -1,0 +1,64 @@
+"""Daemon types used by the core's tests (loaded with KIN_PLUGINS=sampledaemons)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from shadeos_core import CycleResult, Daemon, MetaDaemon, hookimpl
+
+
+class Recorder(Daemon):
+    """Appends one JSON line per cycle to ``record`` (relative to the workspace): what it was injected."""
+
+    OPTIONS = {"record": str, "crash_on": str, "slow_cycle": (int, float)}
+
+    def setup(self) -> None:
+        self.out = self.workspace.inside(self.options.get("record", f"{self.name}.jsonl"))
+
+    def cycle(self, injections):
+        entry = {"pid": os.getpid(), "cycle": self.cycles + 1, "injections": []}
+        for inj in injections:
+            content = inj.content.body if inj.type == "message" else inj.content
+            entry["injections"].append({"scope": inj.scope, "type": inj.type, "content": content})
+            if inj.type == "message" and content == self.options.get("crash_on"):
+                raise RuntimeError("asked to crash")
+        with open(self.out, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+        if self.options.get("slow_cycle"):
+            time.sleep(float(self.options["slow_cycle"]))
+        return CycleResult(task="recording", progress=str(self.cycles + 1))
+
+    def teardown(self) -> None:
+        with open(self.out, "a") as handle:
+            handle.write(json.dumps({"teardown": True, "pid": os.getpid()}) + "\n")
+
+
+class Worker(Daemon):
+    """Holds a task luciorbe in ``dir`` while it runs."""
+
+    OPTIONS = {"dir": str}
+
+    def setup(self) -> None:
+        self.task_ctx = self.luciorbe(self.options.get("dir", "."), task="long work")
+        self.handle = self.task_ctx.__enter__()
+
+    def cycle(self, injections):
+        self.handle.update(progress=f"{self.cycles + 1}/100")
+        return None
+
+
+class Idle(MetaDaemon):
+    def cycle(self, injections):
+        return None
+
+
+@hookimpl
+def register_daemons(register):
+    register("recorder", Recorder)
+    register("worker", Worker)
+
+
+@hookimpl
+def register_meta_daemons(register):
+    register("idle", Idle)

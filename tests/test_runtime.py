@@ -1,0 +1,139 @@
+"""The daemon runtime in real processes: triggers, heartbeat, luciorbes, signals, crashes, events."""
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import kill_group, plugin_env, start_runner, wait_for
+from shadeos_core import Mailbox, Workspace
+from shadeos_core.luciorbe import read_luciorbe, recorded_paths
+
+TEAM = """
+[daemons.rec]
+type = "recorder"
+every = "{every}"
+on_message = true
+watch = ["src/**/*.py"]
+debounce = "0.2s"
+heartbeat = "0.3s"
+record = "rec.jsonl"
+crash_on = "die"
+"""
+
+
+def records(project: Path):
+    path = project / "rec.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def runner(project, write, tmp_path):
+    procs = []
+    events = tmp_path / "events.jsonl"
+
+    def start(every="1h", **extra):
+        write("teams/t.toml", TEAM.format(every=every))
+        env = plugin_env("sampledaemons", "eventlog", KIN_TEST_EVENTS=str(events), **extra)
+        proc = start_runner("t", "rec", project, env)
+        procs.append(proc)
+        wait_for(lambda: any("cycle" in r for r in records(project)), what="the first cycle")
+        return proc
+
+    start.events = lambda: [json.loads(l) for l in events.read_text().splitlines()] if events.exists() else []
+    yield start
+    for proc in procs:
+        kill_group(proc)
+
+
+def test_first_cycle_then_messages_and_file_changes_trigger_cycles(runner, project):
+    proc = runner()
+    Mailbox.send(Workspace(project), "t.rec", {"hello": 1}, sender="test")
+    wait_for(lambda: any(i["type"] == "message" for r in records(project) for i in r.get("injections", [])),
+             what="a cycle with the message")
+    src = project / "src" / "pkg"
+    src.mkdir(parents=True)
+    for i in range(20):  # a burst: debounced into one cycle
+        (src / f"m{i}.py").write_text("x = 1\n")
+    (src / "ignored.txt").write_text("not watched")
+    wait_for(lambda: any(i["type"] == "files" for r in records(project) for i in r.get("injections", [])),
+             what="a cycle with changed files")
+    time.sleep(0.5)
+    file_cycles = [i["content"] for r in records(project) for i in r.get("injections", []) if i["type"] == "files"]
+    assert sorted({p for batch in file_cycles for p in batch}) == sorted(f"src/pkg/m{i}.py" for i in range(20))
+    assert len(file_cycles) <= 3  # debounced, not one cycle per write
+    assert proc.poll() is None
+
+
+def test_interval_trigger_and_heartbeat_keep_the_luciorbe_fresh(runner, project):
+    runner(every="0.2s")
+    wait_for(lambda: len(records(project)) >= 4, what="interval cycles")
+    luc_path = project / ".luciorbe.t.rec"
+    first = read_luciorbe(luc_path)
+    assert (first.daemon_id, first.team, first.daemon_type, first.pid_started > 0) == ("t.rec", "t", "recorder", True)
+    assert first.task == "recording" and int(first.progress) >= 1
+    wait_for(lambda: read_luciorbe(luc_path).last_update != first.last_update, what="a heartbeat")
+    assert str(luc_path) in map(str, recorded_paths(Workspace(project))["t.rec"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_tears_down_removes_luciorbes_and_exits_0(runner, project, sig):
+    proc = runner()
+    assert (project / ".luciorbe.t.rec").exists()
+    os.kill(proc.pid, sig)
+    assert proc.wait(timeout=10) == 0
+    assert records(project)[-1] == {"teardown": True, "pid": proc.pid}
+    assert not list(project.glob(".luciorbe*"))
+    assert "t.rec" not in recorded_paths(Workspace(project))
+    kinds = [e["kind"] for e in runner.events()]
+    assert kinds[0] == "started" and "cycle" in kinds and kinds[-1] == "stopped"
+
+
+def test_stop_signal_interrupts_a_long_cycle(project, write):
+    write("teams/t.toml", '[daemons.rec]\ntype = "recorder"\nslow_cycle = 60\nrecord = "rec.jsonl"\n')
+    proc = start_runner("t", "rec", project, plugin_env("sampledaemons"))
+    try:
+        wait_for(lambda: records(project), what="the slow cycle to start")
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert records(project)[-1]["teardown"] is True
+    finally:
+        kill_group(proc)
+
+
+def test_a_crash_exits_non_zero_with_the_traceback_in_the_log(runner, project):
+    proc = runner()
+    Mailbox.send(Workspace(project), "t.rec", "die")
+    assert proc.wait(timeout=15) == 1
+    log = (project / ".kin/logs/t.rec.log").read_text()
+    assert "Traceback" in log and "RuntimeError: asked to crash" in log
+    assert "crashed" in proc.stderr.read() and not list(project.glob(".luciorbe*"))
+    assert runner.events()[-1]["kind"] == "crashed"
+    # the message that crashed it was not acknowledged: it is redelivered at the next start
+    box = Mailbox(Workspace(project), "t.rec")
+    assert box.recover() == 1
+
+
+def test_a_task_luciorbe_lives_in_its_directory_and_goes_on_stop(project, write):
+    (project / "work").mkdir()
+    write("teams/t.toml", '[daemons.w]\ntype = "worker"\ndir = "work"\nevery = "0.2s"\nheartbeat = "0.2s"\n')
+    proc = start_runner("t", "w", project, plugin_env("sampledaemons"))
+    try:
+        luc = wait_for(lambda: (project / "work/.luciorbe.t.w").exists() and read_luciorbe(project / "work/.luciorbe.t.w"),
+                       what="the task luciorbe")
+        assert luc.task == "long work" and luc.status == "processing"
+        assert len(recorded_paths(Workspace(project))["t.w"]) == 2
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert not (project / "work/.luciorbe.t.w").exists() and not (project / ".luciorbe.t.w").exists()
+    finally:
+        kill_group(proc)
+
+
+def test_unknown_team_or_daemon_is_one_line_exit_2(project, write):
+    write("teams/t.toml", '[daemons.rec]\ntype = "recorder"\n')
+    proc = start_runner("t", "nobody", project, plugin_env("sampledaemons"))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and err.count("\n") == 1 and "no daemon 'nobody'" in err
