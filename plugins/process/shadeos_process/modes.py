@@ -1,0 +1,270 @@
+"""The four execution modes: ``blocking``, ``background``, ``interactive`` and ``monitored``.
+
+Each subclasses the core's :class:`shadeos_core.ExecutionMode` and is
+registered under its name, so ``kernel.execution_modes["background"](workspace)``
+gives a mode whose ``run(CommandSpec(...))`` starts a child, ``poll(pid)``
+reads its exit code and ``stop(pid)`` stops its whole tree.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from shadeos_core.execution import CommandSpec, ExecutionResult
+from shadeos_core.execution import ExecutionMode as ModeBase
+from shadeos_core.workspace import Workspace, check_name
+
+from . import managed
+from .managed import ManagedProcess
+from .records import ProcessRecord, create_time, read_records, records_dir, remove_record, write_record
+from .spawn import safe_name, spawn
+from .termination import kill_process_tree
+
+__all__ = ["ProcessMode", "BlockingMode", "BackgroundMode", "InteractiveMode", "MonitoredMode", "MODES",
+           "UNKNOWN_EXIT", "DEFAULT_GRACE"]
+
+#: What ``poll``/``stop`` report for a process started elsewhere that ended without leaving its exit code.
+UNKNOWN_EXIT = 255
+#: Seconds a timed-out tree gets between SIGTERM and SIGKILL.
+DEFAULT_GRACE = 5.0
+
+
+class ProcessMode(ModeBase):
+    """What the four modes share: the workspace, records, ``poll`` and ``stop``."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, workspace: Workspace | None = None, *, grace: float = DEFAULT_GRACE) -> None:
+        super().__init__(workspace)
+        self.grace = grace
+
+    def _workspace(self, spec: CommandSpec) -> Workspace:
+        if self.workspace is None:
+            self.workspace = Workspace.find(spec.cwd)
+        return self.workspace
+
+    def _start(self, spec: CommandSpec, *, stdin: Any, stdout: Any, stderr: Any,
+               name: str | None = None, logs: tuple[Path | None, Path | None] = (None, None)) -> ManagedProcess:
+        workspace = self._workspace(spec)
+        argv = [str(a) for a in spec.argv]
+        popen = spawn(argv, cwd=spec.cwd, env=spec.env, stdin=stdin, stdout=stdout, stderr=stderr)
+        name = name or (check_name(spec.name, what="process name") if spec.name else safe_name(argv[0], popen.pid))
+        record = ProcessRecord(pid=popen.pid, create_time=create_time(popen.pid), name=name, command=argv,
+                               mode=self.name, owner=spec.owner or "", cwd=str(Path(spec.cwd or ".").resolve()),
+                               parent_create_time=_own_create_time(),
+                               stdout_log=str(logs[0]) if logs[0] else None,
+                               stderr_log=str(logs[1]) if logs[1] else None)
+        entry = ManagedProcess(popen, mode=self.name, name=name, argv=argv, workspace=workspace, record=record)
+        managed.add(entry)
+        try:
+            write_record(workspace, record)
+        except BaseException:
+            kill_process_tree(popen.pid, timeout=0)
+            managed.forget(popen.pid)
+            raise
+        return entry
+
+    def _arm_timeout(self, entry: ManagedProcess, timeout: float | None) -> None:
+        if timeout is None:
+            return
+
+        def expire() -> None:
+            if entry.done.is_set():
+                return
+            entry.result.timed_out = True
+            kill_process_tree(entry.pid, timeout=self.grace)
+
+        entry.timer = threading.Timer(timeout, expire)
+        entry.timer.daemon = True
+        entry.timer.start()
+
+    # -- the interface supervisors use ------------------------------------------------------
+    def poll(self, pid: int) -> int | None:
+        """Exit code of ``pid``, ``None`` while it runs.
+
+        A child of this process is reaped here (no zombie stays). A process
+        started by another ``kin`` process is looked up by its record: its
+        recorded exit code, or :data:`UNKNOWN_EXIT` once it is gone.
+        """
+        entry = managed.lookup(pid)
+        if entry is not None:
+            return entry.popen.poll()
+        record = self._record(pid)
+        if record is not None:
+            if record.alive():
+                return None
+            return record.returncode if record.returncode is not None else UNKNOWN_EXIT
+        from .records import is_running
+
+        return None if is_running(pid, 0.0) else UNKNOWN_EXIT
+
+    def stop(self, pid: int, *, timeout: float = 10.0) -> int | None:
+        """SIGTERM to the whole tree, wait ``timeout``, SIGKILL survivors; the exit code (``None`` if it survived)."""
+        report = kill_process_tree(pid, timeout=timeout)
+        if report.survivors and pid in report.survivors:
+            return None
+        if report.returncode is not None:
+            return report.returncode
+        return self.poll(pid)
+
+    def _record(self, pid: int) -> ProcessRecord | None:
+        if self.workspace is None:
+            return None
+        for path, record in read_records(self.workspace):
+            if isinstance(record, ProcessRecord) and record.pid == pid:
+                return record
+        return None
+
+
+def _own_create_time() -> float:
+    return create_time(os.getpid())
+
+
+class BlockingMode(ProcessMode):
+    """Run to the end and return the finished result (stdout/stderr captured unless ``capture=False``)."""
+
+    name = "blocking"
+
+    def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
+        pipe = subprocess.PIPE if spec.capture else None
+        entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe)
+        popen, result = entry.popen, entry.result
+        out = err = b""
+        try:
+            try:
+                out, err = popen.communicate(timeout=spec.timeout)
+            except subprocess.TimeoutExpired:
+                result.timed_out = True
+                kill_process_tree(popen.pid, timeout=self.grace)
+                try:
+                    out, err = popen.communicate(timeout=self.grace)
+                except subprocess.TimeoutExpired:
+                    # Something outside the tree holds the pipes: give up on the rest of the output.
+                    for pipe_file in (popen.stdout, popen.stderr):
+                        if pipe_file is not None:
+                            with contextlib.suppress(OSError):
+                                pipe_file.close()
+                    popen.wait()
+        except BaseException:
+            kill_process_tree(popen.pid, timeout=self.grace)
+            raise
+        finally:
+            managed.forget(popen.pid)
+            remove_record(entry.workspace, popen.pid)  # type: ignore[arg-type]
+        result.returncode = popen.returncode
+        result.duration = time.perf_counter() - entry.started
+        result.stdout = (out or b"").decode("utf-8", "replace")
+        result.stderr = (err or b"").decode("utf-8", "replace")
+        entry.done.set()
+        on_complete = callbacks.get("on_complete")
+        if on_complete is not None:
+            on_complete(result)
+        return result
+
+
+class BackgroundMode(ProcessMode):
+    """Return at once with the pid; stdout and stderr go to ``.kin/logs/<name>.out`` and ``.err``.
+
+    ``name`` defaults to ``<program>-<pid>``; a given name appends to its logs
+    (a restarted daemon keeps one log). The result is filled in when the
+    process ends; ``poll``/``stop`` act on it meanwhile.
+    """
+
+    name = "background"
+
+    def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
+        workspace = self._workspace(spec)
+        logs = workspace.state_dir("logs")
+        if not spec.capture:
+            entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=None, stderr=None)
+            return self._watch(entry, spec, callbacks)
+        if spec.name:
+            name = check_name(spec.name, what="process name")
+            out_path, err_path = logs / f"{name}.out", logs / f"{name}.err"
+        else:
+            # The default name holds the pid, known only after the start: open under a
+            # temporary name and rename (the child's descriptors follow the rename).
+            token = f".pending-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+            out_path, err_path = logs / f"{token}.out", logs / f"{token}.err"
+            name = None
+        out_file: IO[bytes] = open(out_path, "ab")
+        err_file: IO[bytes] = open(err_path, "ab")
+        try:
+            if name is None:
+                try:
+                    entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file,
+                                        name="pending", logs=(out_path, err_path))
+                except BaseException:
+                    for path in (out_path, err_path):
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+                    raise
+                final = safe_name(entry.argv[0], entry.pid)
+                final_out, final_err = logs / f"{final}.out", logs / f"{final}.err"
+                os.replace(out_path, final_out)
+                os.replace(err_path, final_err)
+                entry.name = final
+                assert entry.record is not None
+                entry.record.name = final
+                entry.record.stdout_log, entry.record.stderr_log = str(final_out), str(final_err)
+                write_record(workspace, entry.record)
+            else:
+                entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file,
+                                    name=name, logs=(out_path, err_path))
+        finally:
+            out_file.close()
+            err_file.close()
+        entry.result.extra.update(name=entry.name, stdout_log=entry.record.stdout_log if entry.record else None,
+                                  stderr_log=entry.record.stderr_log if entry.record else None)
+        return self._watch(entry, spec, callbacks)
+
+    def _watch(self, entry: ManagedProcess, spec: CommandSpec, callbacks: dict[str, Any]) -> ExecutionResult:
+        entry.on_complete = callbacks.get("on_complete")
+        self._arm_timeout(entry, spec.timeout)
+        entry.watch()
+        return entry.result
+
+
+class InteractiveMode(ProcessMode):
+    """Keep stdin open: write with ``communicate_with_process``, read answers with ``read_until``."""
+
+    name = "interactive"
+
+    def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
+        entry = self._start(spec, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        entry.keep_output = spec.capture
+        entry.on_complete = callbacks.get("on_complete")
+        entry.pump(entry.popen.stdout, "stdout", callbacks.get("on_output"))  # type: ignore[arg-type]
+        entry.pump(entry.popen.stderr, "stderr", callbacks.get("on_error"))  # type: ignore[arg-type]
+        self._arm_timeout(entry, spec.timeout)
+        entry.watch()
+        return entry.result
+
+
+class MonitoredMode(ProcessMode):
+    """Return at once; ``on_output(line)``/``on_error(line)`` fire from reader threads, ``on_complete(result)`` once.
+
+    Lines are passed without their line ending, in the order the child wrote
+    them on each stream; ``on_complete`` comes after the last line of both.
+    """
+
+    name = "monitored"
+
+    def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
+        entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        entry.keep_output = spec.capture
+        entry.on_complete = callbacks.get("on_complete")
+        entry.pump(entry.popen.stdout, "stdout", callbacks.get("on_output"))  # type: ignore[arg-type]
+        entry.pump(entry.popen.stderr, "stderr", callbacks.get("on_error"))  # type: ignore[arg-type]
+        self._arm_timeout(entry, spec.timeout)
+        entry.watch()
+        return entry.result
+
+
+MODES: dict[str, type[ProcessMode]] = {cls.name: cls for cls in (BlockingMode, BackgroundMode, InteractiveMode,
+                                                                  MonitoredMode)}

@@ -1,0 +1,94 @@
+"""Starting a child process: its own session, tied to its parent's life, environment merged."""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from shadeos_core.errors import KinError, UsageError
+from shadeos_core.lifeline import die_with_parent, prepare
+
+__all__ = ["CommandNotFound", "build_argv", "merged_env", "spawn", "safe_name", "PDEATHSIG"]
+
+#: What a child receives when the process that started it dies. SIGKILL, because a
+#: child that ignores SIGTERM must still go; the daemon runner re-arms it with
+#: SIGTERM itself (``KIN_PARENT_PID``) to get its graceful teardown.
+PDEATHSIG = signal.SIGKILL
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
+
+
+class CommandNotFound(KinError):
+    """The executable of a command does not exist or cannot be run (exit code 127, like a shell)."""
+
+    exit_code = 127
+
+
+def build_argv(cmd: str | Sequence[str], *, shell: bool = False) -> list[str]:
+    """``cmd`` as an argv list: a list is kept, a string is split with shlex (or run by ``/bin/sh -c`` with ``shell``).
+
+    With ``shell`` and a list, the items are joined with spaces into one shell line.
+    """
+    if isinstance(cmd, (str, bytes)):
+        text = os.fsdecode(cmd)
+        if shell:
+            return ["/bin/sh", "-c", text]
+        try:
+            argv = shlex.split(text)
+        except ValueError as exc:
+            raise UsageError(f"cannot split command {text!r}: {exc}", hint="check the quotes") from None
+    else:
+        argv = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in cmd]
+        if shell:
+            return ["/bin/sh", "-c", " ".join(argv)]
+    if not argv or not argv[0]:
+        raise UsageError("empty command", hint="give the program to run, e.g. ['pytest', '-q']")
+    return argv
+
+
+def merged_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    """``env`` laid over this process's environment (``None`` when there is nothing to add)."""
+    if not env:
+        return None
+    return {**os.environ, **{str(k): str(v) for k, v in env.items()}}
+
+
+def safe_name(argv0: str, pid: int) -> str:
+    """A log/record name made from the program's base name and the pid: ``pytest-4242``."""
+    base = _UNSAFE.sub("_", Path(argv0).name).lstrip("._-")[:60] or "process"
+    return f"{base}-{pid}"
+
+
+def _lifeline(parent: int) -> Any:
+    def preexec() -> None:
+        die_with_parent(PDEATHSIG, parent_pid=parent)
+
+    return preexec
+
+
+def spawn(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+          stdin: int | IO[Any] | None = subprocess.DEVNULL, stdout: int | IO[Any] | None = None,
+          stderr: int | IO[Any] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session, dying with this process (Linux ``PR_SET_PDEATHSIG``).
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, so
+    start children from a long-lived thread (the main thread, or a supervisor
+    thread that lives as long as its children). A missing executable raises
+    :class:`CommandNotFound`.
+    """
+    prepare()
+    try:
+        return subprocess.Popen(list(argv), cwd=cwd, env=merged_env(env), stdin=stdin, stdout=stdout,
+                                stderr=stderr, start_new_session=True, preexec_fn=_lifeline(os.getpid()))
+    except FileNotFoundError as exc:
+        if cwd is not None and not os.path.isdir(cwd):
+            raise UsageError(f"working directory {str(cwd)!r} does not exist", hint="create it or fix cwd") from None
+        raise CommandNotFound(f"command not found: {argv[0]!r}",
+                              hint="check the spelling, or that it is installed and on PATH") from exc
+    except PermissionError as exc:
+        raise CommandNotFound(f"cannot execute {argv[0]!r}: permission denied",
+                              hint="make it executable (chmod +x) or run it through its interpreter") from exc
