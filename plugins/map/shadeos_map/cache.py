@@ -1,0 +1,80 @@
+"""Token counts remembered by (path, size, mtime_ns, inode) in ``.kin/state/map-cache.json``.
+
+One compact JSON file, written atomically. It is dropped whole when the
+active token counter changes (see :meth:`TokenCounter.identity`), so a count
+never outlives the tokenizer that produced it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from shadeos_core.fsio import atomic_write_text
+
+__all__ = ["TokenCache", "CACHE_SCHEMA", "Stamp"]
+
+CACHE_SCHEMA = 1
+#: (size, mtime_ns, inode): a file whose stamp is unchanged keeps its count.
+Stamp = tuple[int, int, int]
+
+
+class TokenCache:
+    """``path -> (stamp, tokens)``; ``tokens`` is ``None`` for a binary file (known, not counted)."""
+
+    def __init__(self, path: Path, counter: str) -> None:
+        self.path = path
+        self.counter = counter
+        self.entries: dict[str, tuple[Stamp, int | None]] = {}
+        self.dirty = False
+
+    @classmethod
+    def load(cls, path: Path, counter: str) -> TokenCache:
+        """The cache at ``path``; empty when missing, unreadable, of another schema or another counter."""
+        cache = cls(path, counter)
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return cache
+        if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA or data.get("counter") != counter:
+            cache.dirty = True
+            return cache
+        files = data.get("files")
+        if isinstance(files, dict):
+            for rel, row in files.items():
+                if isinstance(row, list) and len(row) == 4:
+                    size, mtime, ino, tokens = row
+                    cache.entries[rel] = ((size, mtime, ino), tokens)
+        return cache
+
+    def get(self, rel: str, stamp: Stamp) -> tuple[bool, int | None]:
+        """``(hit, tokens)``: a hit when ``rel`` was seen with exactly this stamp."""
+        found = self.entries.get(rel)
+        if found is not None and found[0] == stamp:
+            return True, found[1]
+        return False, None
+
+    def put(self, rel: str, stamp: Stamp, tokens: int | None) -> None:
+        self.entries[rel] = (stamp, tokens)
+        self.dirty = True
+
+    def forget(self, rel: str) -> None:
+        if self.entries.pop(rel, None) is not None:
+            self.dirty = True
+
+    def keep_only(self, paths: set[str]) -> None:
+        """Drop every entry not in ``paths`` (after a full scan)."""
+        stale = [rel for rel in self.entries if rel not in paths]
+        for rel in stale:
+            del self.entries[rel]
+        self.dirty = self.dirty or bool(stale)
+
+    def save(self) -> None:
+        """Write the cache atomically if it changed."""
+        if not self.dirty:
+            return
+        data: dict[str, Any] = {"schema": CACHE_SCHEMA, "counter": self.counter,
+                                "files": {rel: [*stamp, tokens] for rel, (stamp, tokens) in self.entries.items()}}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        self.dirty = False
