@@ -1,0 +1,171 @@
+"""supervisord's process state machine, per daemon, without any I/O (the supervisor does the I/O).
+
+STOPPED -> STARTING -> RUNNING (after ``start_seconds``) -> EXITED -> STARTING …
+STARTING -> BACKOFF (exited too early) -> STARTING … -> FATAL (after ``start_retries``)
+RUNNING -> STOPPING -> STOPPED; an unbounded crash loop after RUNNING -> FATAL (flapping).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from shadeos_core.team import DaemonSpec, Team
+
+__all__ = ["STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "STATES", "Policy", "Child"]
+
+STOPPED, STARTING, RUNNING, BACKOFF = "STOPPED", "STARTING", "RUNNING", "BACKOFF"
+STOPPING, EXITED, FATAL = "STOPPING", "EXITED", "FATAL"
+STATES = (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL)
+
+#: Defaults of the ``[team]`` supervision settings (seconds).
+DEFAULT_CYCLE = 1.0
+DEFAULT_LATE_LIMIT = 60.0
+DEFAULT_FLAP_RESTARTS = 5
+DEFAULT_FLAP_WINDOW = 60.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The supervision settings of one daemon, from its spec and the team's ``[team]`` table."""
+
+    restart: str = "on-failure"
+    start_seconds: float = 1.0
+    start_retries: int = 3
+    stop_timeout: float = 10.0
+    late_after: float = 15.0
+    late_limit: float = DEFAULT_LATE_LIMIT
+    flap_restarts: int = DEFAULT_FLAP_RESTARTS
+    flap_window: float = DEFAULT_FLAP_WINDOW
+
+    @classmethod
+    def of(cls, spec: DaemonSpec, team: Team) -> Policy:
+        s = team.settings
+        stop = spec.stop_timeout if "stop_timeout" not in s else min(spec.stop_timeout, float(s["stop_timeout"]))
+        late_after = spec.stale_after if spec.stale_after is not None else 3 * spec.heartbeat
+        return cls(restart=spec.restart, start_seconds=spec.start_seconds, start_retries=spec.start_retries,
+                   stop_timeout=stop, late_after=late_after,
+                   late_limit=max(float(s.get("late_limit", DEFAULT_LATE_LIMIT)), late_after),
+                   flap_restarts=int(s.get("flap_restarts", DEFAULT_FLAP_RESTARTS)),
+                   flap_window=float(s.get("flap_window", DEFAULT_FLAP_WINDOW)))
+
+    def backoff(self, failures: int) -> float:
+        """Delay before retry number ``failures``: grows linearly like supervisord's (1 s, 2 s, 3 s… by default)."""
+        return failures * max(0.05, min(1.0, self.start_seconds))
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+@dataclass
+class Child:
+    """One supervised daemon. Methods take the monotonic ``now`` and return the events they caused."""
+
+    spec: DaemonSpec
+    policy: Policy
+    state: str = STOPPED
+    pid: int | None = None
+    pid_started: float | None = None
+    started_wall: float | None = None
+    started_mono: float | None = None
+    failures: int = 0  # failed starts in a row (STARTING -> exit)
+    restarts: int = 0
+    exit_code: int | None = None
+    reason: str = ""
+    wanted: bool = True  # active in the current phase
+    next_start: float | None = 0.0  # when a start is due (monotonic); None: not to be started
+    restart_after_stop: bool = False
+    late: bool = False
+    recent_restarts: deque[float] = field(default_factory=deque)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def daemon_id(self) -> str:
+        return self.spec.daemon_id
+
+    @property
+    def alive(self) -> bool:
+        return self.state in (STARTING, RUNNING, STOPPING)
+
+    def start_due(self, now: float) -> bool:
+        return (self.wanted and self.state in (STOPPED, EXITED, BACKOFF)
+                and self.next_start is not None and now >= self.next_start)
+
+    # -- transitions ---------------------------------------------------------------------
+    def spawned(self, pid: int, pid_started: float | None, now: float, wall: float) -> list[Event]:
+        self.state, self.pid, self.pid_started = STARTING, pid, pid_started
+        self.started_mono, self.started_wall, self.exit_code, self.late = now, wall, None, False
+        return [("state", {"state": STARTING, "pid": pid})]
+
+    def spawn_failed(self, error: str, now: float) -> list[Event]:
+        self.state = STARTING
+        return self.exited(None, now, error=error)
+
+    def tick(self, now: float) -> list[Event]:
+        """STARTING becomes RUNNING once it has lived ``start_seconds``."""
+        if self.state == STARTING and self.started_mono is not None and now - self.started_mono >= self.policy.start_seconds:
+            self.state, self.failures = RUNNING, 0
+            return [("started", {"state": RUNNING, "pid": self.pid})]
+        return []
+
+    def exited(self, code: int | None, now: float, *, error: str = "") -> list[Event]:
+        """The process ended on its own (or could not start)."""
+        pid, self.pid, self.pid_started, self.exit_code = self.pid, None, None, code
+        self.late = False
+        if self.state == STARTING:
+            self.failures += 1
+            if self.failures > self.policy.start_retries:
+                self.state, self.next_start = FATAL, None
+                self.reason = f"exited too quickly {self.failures} times in a row" + (f" ({error})" if error else "")
+                return [("fatal", {"state": FATAL, "pid": pid, "code": code, "reason": self.reason})]
+            self.state = BACKOFF
+            self.next_start = now + self.policy.backoff(self.failures)
+            self.reason = error or f"exited with {code} before {self.policy.start_seconds:g}s"
+            return [("crashed", {"state": BACKOFF, "pid": pid, "code": code, "retry": self.failures,
+                                 "reason": self.reason})]
+        failed = code != 0
+        self.state = EXITED
+        self.reason = f"exited with {code}"
+        events: list[Event] = [("crashed" if failed else "stopped", {"state": EXITED, "pid": pid, "code": code})]
+        if self.policy.restart == "always" or (self.policy.restart == "on-failure" and failed):
+            events += self._restart(now, "exited")
+        else:
+            self.next_start = None
+        return events
+
+    def _restart(self, now: float, why: str) -> list[Event]:
+        window = self.policy.flap_window
+        while self.recent_restarts and now - self.recent_restarts[0] > window:
+            self.recent_restarts.popleft()
+        if len(self.recent_restarts) >= self.policy.flap_restarts:
+            self.state, self.next_start = FATAL, None
+            self.reason = f"restarted {len(self.recent_restarts)} times within {window:g}s (flapping)"
+            return [("fatal", {"state": FATAL, "reason": self.reason})]
+        self.recent_restarts.append(now)
+        self.restarts += 1
+        self.next_start = now
+        return [("restarted", {"restarts": self.restarts, "why": why})]
+
+    def stopping(self, *, restart: bool, reason: str) -> list[Event]:
+        self.state, self.restart_after_stop, self.reason = STOPPING, restart, reason
+        return [("state", {"state": STOPPING, "pid": self.pid, "reason": reason})]
+
+    def stopped(self, code: int | None, now: float) -> list[Event]:
+        pid, self.pid, self.pid_started, self.exit_code, self.late = self.pid, None, None, code, False
+        self.state = STOPPED
+        events: list[Event] = [("stopped", {"state": STOPPED, "pid": pid, "code": code, "reason": self.reason})]
+        if self.restart_after_stop and self.wanted:
+            self.restart_after_stop = False
+            events += self._restart(now, self.reason)
+        else:
+            self.next_start = 0.0 if self.wanted else None
+        return events
+
+    def set_wanted(self, wanted: bool) -> None:
+        """The phase decides whether this daemon runs; a FATAL daemon stays FATAL."""
+        self.wanted = wanted
+        if wanted and self.state in (STOPPED, EXITED) and self.next_start is None:
+            self.next_start, self.failures = 0.0, 0

@@ -1,0 +1,404 @@
+"""The orchestrator: runs a team's daemons as child processes and supervises them until stopped.
+
+Each cycle (``[team] cycle``, default 1 s) it polls the children, drives their
+state machines, reads their luciorbes (delays, conflicts), hands out tasks,
+follows the phase, and publishes the team's state for ``kin status``.
+Children are started from the main thread, so ``PR_SET_PDEATHSIG`` ties them
+to this process for its whole life.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from shadeos_core.errors import KinError
+from shadeos_core.events import DaemonEvent
+from shadeos_core.execution import CommandSpec
+from shadeos_core.fsio import read_json
+from shadeos_core.luciorbe import iso_now, process_matches, record_path
+from shadeos_core.mailbox import Mailbox
+from shadeos_core.runner import runner_argv
+from shadeos_core.teamstate import remove_team_state, state_path, write_team_state
+
+from .conflicts import ConflictTracker
+from .observe import LuciorbeReader, Resources, Seen
+from .phase import PhaseReader
+from .states import DEFAULT_CYCLE, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
+from .taskflow import TaskFlow
+from .teamlock import TeamLock
+from .treekill import kill_trees
+
+if TYPE_CHECKING:
+    from shadeos_core.kernel import Kernel
+    from shadeos_core.team import Team
+
+    from .display import Display
+
+__all__ = ["Supervisor", "NO_BACKGROUND"]
+
+NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
+
+
+class Supervisor:
+    """Supervise ``team``; :meth:`run` returns the exit code (0 after a requested stop)."""
+
+    def __init__(self, team: Team, kernel: Kernel, display: Display | None = None) -> None:
+        self.team = team
+        self.kernel = kernel
+        self.workspace = kernel.workspace
+        self.cycle_s = float(team.settings.get("cycle", DEFAULT_CYCLE))
+        self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in team.members()}
+        self.sender = f"{team.name}.orchestrator"
+        self.lock = TeamLock(self.workspace, team.name)
+        self.reader = LuciorbeReader(self.workspace, self.children)
+        self.conflicts = ConflictTracker(self.workspace.root)
+        self.phases = PhaseReader(self.workspace)
+        self.resources = Resources()
+        self.taskflow = TaskFlow(self.workspace, self.sender, self._accepts_tasks)
+        self.events: deque[str] = deque(maxlen=30)
+        self.display = display
+        self.mode: Any = None
+        self.phase: str | None = None
+        self.interrupts = 0
+        self.stop_requested = False
+        self.force = False
+        self.wake = threading.Event()
+        self.stoppers: dict[str, Future[int | None]] = {}
+        self.pool: ThreadPoolExecutor | None = None
+        self.seen: dict[str, list[Seen]] = {}
+        self.sampled: dict[int, tuple[float, int]] = {}
+        self.started_at = iso_now()
+        self._last_publish = 0.0
+        self._last_sample = 0.0
+        self._dirty = True
+        self._argv_cwd = os.getcwd()
+
+    # -- the whole life ------------------------------------------------------------------
+    def run(self) -> int:
+        mode_cls = self.kernel.execution_modes.get("background")
+        if mode_cls is None:
+            raise KinError(f"cannot run team {self.team.name!r}: no 'background' execution mode is installed",
+                           hint=NO_BACKGROUND)
+        self.mode = mode_cls(self.workspace)
+        self.lock.acquire()
+        previous = self._install_signals()
+        try:
+            self._clean_leftovers()
+            if self.display is not None:
+                self.display.open(self)
+            self._event(None, "state", {"state": "starting", "pid": os.getpid()},
+                        f"team {self.team.name} starting (pid {os.getpid()}, {len(self.children)} daemons)")
+            try:
+                while not self.stop_requested:
+                    began = time.monotonic()
+                    self.cycle()
+                    self.wake.wait(max(0.0, self.cycle_s - (time.monotonic() - began)))
+                    self.wake.clear()
+            finally:
+                self.shutdown()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            if self.display is not None:
+                self.display.close()
+            remove_team_state(self.workspace, self.team.name)
+            self.lock.release()
+        return 0
+
+    def _install_signals(self) -> dict[int, Any]:
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.interrupts += 1
+        if self.interrupts == 1:
+            self.stop_requested = True
+        else:
+            self.force = True  # a second Ctrl+C: no more waiting
+        self.wake.set()
+
+    # -- one cycle -----------------------------------------------------------------------
+    def cycle(self) -> None:
+        """One orchestration pass; cheap enough to run many times a second."""
+        now, wall = time.monotonic(), time.time()
+        self._follow_phase()
+        for child in self.children.values():
+            self._step(child, now, wall)
+        self._observe(now, wall)
+        for daemon_id, kind, data in self.taskflow.step(self.children):
+            self._event(self.children[daemon_id], kind, data,
+                        f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
+        if self._dirty or wall - self._last_publish >= max(1.0, self.cycle_s):
+            self.publish(wall)
+        if self.display is not None:
+            self.display.refresh(self)
+
+    def _step(self, child: Child, now: float, wall: float) -> None:
+        if child.state == STOPPING:
+            future = self.stoppers.get(child.daemon_id)
+            if future is not None and future.done():
+                del self.stoppers[child.daemon_id]
+                try:
+                    code = future.result()
+                except Exception:
+                    code = None
+                pid = child.pid
+                self._apply(child, child.stopped(code, now))
+                self._clean_luciorbes(child.daemon_id, pid)
+        elif child.state in (STARTING, RUNNING) and child.pid is not None:
+            try:
+                code = self.mode.poll(child.pid)
+            except Exception as exc:  # the mode lost track of it: treat as gone
+                code, child.reason = -1, f"poll failed: {exc}"
+            if code is not None:
+                pid = child.pid
+                self._apply(child, child.exited(code, now))
+                self._clean_luciorbes(child.daemon_id, pid)
+            else:
+                self._apply(child, child.tick(now))
+        if child.start_due(now) and not self.stop_requested:
+            self._start(child, now, wall)
+
+    def _start(self, child: Child, now: float, wall: float) -> None:
+        import psutil
+
+        spec = CommandSpec(argv=runner_argv(self.team.name, child.name, cwd=self._argv_cwd),
+                           cwd=str(self.workspace.root), env={"KIN_PARENT_PID": str(os.getpid())},
+                           name=child.daemon_id, owner=child.daemon_id)
+        try:
+            result = self.mode.run(spec)
+        except Exception as exc:
+            self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
+            return
+        try:
+            started: float | None = psutil.Process(result.pid).create_time()
+        except psutil.Error:
+            started = None
+        self._apply(child, child.spawned(result.pid, started, now, wall))
+        self.publish(wall)  # record the pid at once: a next orchestrator must find it if this one dies now
+
+    def begin_stop(self, child: Child, *, restart: bool, reason: str) -> None:
+        """Stop ``child``'s whole tree in the background (graceful, then forced after its stop_timeout)."""
+        if child.pid is None or child.state not in (STARTING, RUNNING):
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=max(4, len(self.children)), thread_name_prefix="kin-stop")
+        self._apply(child, child.stopping(restart=restart, reason=reason))
+        self.stoppers[child.daemon_id] = self.pool.submit(self.mode.stop, child.pid, timeout=child.policy.stop_timeout)
+
+    # -- phases, delays, conflicts -------------------------------------------------------
+    def _follow_phase(self) -> None:
+        phase = self.phases.read()
+        if phase == self.phase and self._phase_applied:
+            return
+        first = not self._phase_applied
+        self._phase_applied = True
+        old, self.phase = self.phase, phase
+        active = {s.daemon_id for s in self.team.active_in(phase)}
+        started, stopped = [], []
+        for child in self.children.values():
+            wanted = child.daemon_id in active
+            if wanted == child.wanted and not first:
+                continue
+            child.set_wanted(wanted)
+            if not wanted:
+                child.next_start = None
+                if child.alive:
+                    stopped.append(child.name)
+                    self.begin_stop(child, restart=False, reason=f"not active in phase {phase}")
+            elif not first:
+                started.append(child.name)
+        if not first or phase is not None:
+            self._event(None, "phase", {"phase": phase, "previous": old, "starting": started, "stopping": stopped},
+                        f"phase {old or '-'} -> {phase or '-'}" + (f"; starting {', '.join(started)}" if started else "")
+                        + (f"; stopping {', '.join(stopped)}" if stopped else ""))
+
+    _phase_applied = False
+
+    def _observe(self, now: float, wall: float) -> None:
+        for daemon_id, child in self.children.items():
+            mine = [s for s in self.reader.read(daemon_id) if child.pid is not None and s.luciorbe.pid == child.pid]
+            self.seen[daemon_id] = mine
+            if child.state != RUNNING or not mine:
+                continue
+            age = wall - max(s.updated for s in mine)
+            if age > child.policy.late_after and not child.late:
+                child.late = True
+                self._event(child, "late", {"age": age}, f"late: no heartbeat for {age:.1f}s")
+            elif age <= child.policy.late_after and child.late:
+                child.late = False
+                self._event(child, "late", {"age": age, "recovered": True}, "heartbeat back")
+            if age > child.policy.late_limit:
+                self.begin_stop(child, restart=True, reason=f"silent for {age:.1f}s")
+        new, resolved = self.conflicts.update(self.seen, wall)
+        for conflict in new:
+            with contextlib.suppress(OSError, KinError):
+                Mailbox.send(self.workspace, conflict.waiting,
+                             {"wait": True, "file": conflict.target, "holder": conflict.holder,
+                              "reason": f"{conflict.holder} is working on {conflict.target}"},
+                             sender=self.sender, kind="conflict", priority="high")
+            self._event(self.children.get(conflict.waiting), "conflict", conflict.to_json(),
+                        f"conflict on {conflict.target}: {conflict.waiting} told to wait for {conflict.holder}")
+        for conflict in resolved:
+            self._event(self.children.get(conflict.waiting), "conflict", {**conflict.to_json(), "resolved": True},
+                        f"conflict on {conflict.target} resolved")
+
+    # -- leftovers and luciorbes -----------------------------------------------------------
+    def _clean_leftovers(self) -> None:
+        """Stop processes a previous orchestrator of this team recorded and left running (it died)."""
+        try:
+            previous = read_json(state_path(self.workspace, self.team.name))
+        except (OSError, ValueError):
+            previous = None
+        stale: list[tuple[int, float | None]] = []
+        if isinstance(previous, dict):
+            for entry in previous.get("daemons", []):
+                pid, started = entry.get("pid"), entry.get("pid_started")
+                if isinstance(pid, int) and isinstance(started, (int, float)) and process_matches(pid, started):
+                    stale.append((pid, float(started)))
+        if stale:
+            count = kill_trees(stale, timeout=2.0)
+            self._event(None, "state", {"leftovers": count},
+                        f"stopped {count} leftover process(es) of a previous run of {self.team.name}")
+        for daemon_id in self.children:
+            self._clean_luciorbes(daemon_id, None)
+
+    def _clean_luciorbes(self, daemon_id: str, pid: int | None) -> None:
+        """Remove the luciorbes a dead incarnation of ``daemon_id`` left (a killed process cannot)."""
+        path = record_path(self.workspace, daemon_id)
+        try:
+            record = read_json(path)
+            rec_pid, rec_started = int(record["pid"]), float(record["pid_started"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return
+        if (pid is not None and rec_pid != pid) or process_matches(rec_pid, rec_started):
+            return
+        for raw in record.get("paths", []):
+            with contextlib.suppress(OSError):
+                os.unlink(raw)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+    # -- stopping --------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every child (all at once), escalate after stop_timeout or at a second Ctrl+C."""
+        alive = [c for c in self.children.values() if c.state in (STARTING, RUNNING)]
+        self._event(None, "state", {"state": "stopping"}, f"stopping team {self.team.name}")
+        for child in alive:
+            self.begin_stop(child, restart=False, reason="team stopping")
+        for child in self.children.values():
+            child.wanted = False
+            child.next_start = None
+        longest = max((c.policy.stop_timeout for c in self.children.values()), default=0.0)
+        deadline = time.monotonic() + longest + 5.0
+        killed = False
+        while any(c.state == STOPPING for c in self.children.values()):
+            if not killed and (self.force or time.monotonic() > deadline):
+                killed = True
+                kill_trees([(c.pid, c.pid_started) for c in self.children.values()
+                            if c.state == STOPPING and c.pid is not None], timeout=0.0)
+            now = time.monotonic()
+            for child in self.children.values():
+                if child.state == STOPPING:
+                    self._step(child, now, time.time())
+            self.wake.wait(0.02)
+            self.wake.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+        for daemon_id in self.children:
+            self._clean_luciorbes(daemon_id, None)
+        for child in self.children.values():
+            if child.state != FATAL:
+                child.state = STOPPED
+        self._event(None, "state", {"state": "stopped"}, f"team {self.team.name} stopped")
+
+    # -- reporting ---------------------------------------------------------------------------
+    def _apply(self, child: Child, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for kind, data in events:
+            self._event(child, kind, data, _describe(kind, data))
+
+    def _event(self, child: Child | None, kind: str, data: dict[str, Any], text: str) -> None:
+        self._dirty = True
+        who = child.daemon_id if child is not None else ""
+        line = f"{time.strftime('%H:%M:%S')} {who or self.team.name}: {text}"
+        self.events.append(line)
+        if self.display is not None:
+            self.display.event(line)
+        self.kernel.emit(DaemonEvent(kind, who, self.team.name, data))
+
+    def _accepts_tasks(self, child: Child) -> bool:
+        registry = self.kernel.meta_daemon_types if child.spec.meta else self.kernel.daemon_types
+        cls = registry.get(child.spec.type)
+        return bool(getattr(cls, "accepts_tasks", False))
+
+    def snapshot(self, wall: float | None = None) -> dict[str, Any]:
+        """The state published for ``kin status`` (see :mod:`shadeos_core.teamstate`)."""
+        wall = time.time() if wall is None else wall
+        in_conflict = self.conflicts.by_daemon()
+        daemons = []
+        for daemon_id, child in self.children.items():
+            seen = self.seen.get(daemon_id, [])
+            home = max(seen, key=lambda s: s.updated).luciorbe if seen else None
+            busy = next((s.luciorbe for s in seen if s.luciorbe.task and s.luciorbe.status == "processing"), home)
+            cpu, mem = self.sampled.get(child.pid or -1, (None, None))
+            conflict = in_conflict.get(daemon_id)
+            held = self.taskflow.held.get(daemon_id)
+            daemons.append({
+                "name": child.name, "daemon_id": daemon_id, "type": child.spec.type, "meta": child.spec.meta,
+                "state": child.state, "pid": child.pid, "pid_started": child.pid_started,
+                "started": child.started_wall if child.alive else None, "restarts": child.restarts,
+                "start_failures": child.failures, "exit_code": child.exit_code, "reason": child.reason,
+                "active": child.wanted, "status": home.status if home else None,
+                "task": (busy.task if busy else "") or (held.text if held else ""),
+                "progress": busy.progress if busy else "", "current_file": busy.current_file if busy else "",
+                "heartbeat_age": round(wall - max(s.updated for s in seen), 3) if seen else None,
+                "late": child.late, "cpu": cpu, "memory": mem,
+                "conflict": conflict.to_json() if conflict else None,
+                "held_task": held.id if held else None,
+            })
+        return {"pid": os.getpid(), "pid_started": self.lock_started, "started_at": self.started_at,
+                "updated_at": iso_now(wall), "phase": self.phase, "cycle": self.cycle_s, "daemons": daemons,
+                "conflicts": [c.to_json() for c in self.conflicts.active.values()],
+                "tasks": {"held": len(self.taskflow.held)}, "events": list(self.events)[-10:]}
+
+    @property
+    def lock_started(self) -> float:
+        import psutil
+
+        if not hasattr(self, "_own_started"):
+            self._own_started = psutil.Process().create_time()
+        return self._own_started
+
+    def publish(self, wall: float | None = None) -> None:
+        wall = time.time() if wall is None else wall
+        if wall - self._last_sample >= 1.0:
+            self._last_sample = wall
+            self.sampled = self.resources.sample(c.pid for c in self.children.values() if c.pid is not None)
+        write_team_state(self.workspace, self.team.name, self.snapshot(wall))
+        self._last_publish, self._dirty = wall, False
+
+
+def _describe(kind: str, data: dict[str, Any]) -> str:
+    state = data.get("state", "")
+    if kind == "restarted":
+        return f"restarting ({data['why']}, restarts {data['restarts']})"
+    if kind == "fatal":
+        return f"FATAL: {data.get('reason', '')}"
+    if kind == "crashed":
+        retry = f", retry {data['retry']}" if data.get("retry") else ""
+        return f"{state} (pid {data.get('pid')} exited with {data.get('code')}{retry})"
+    if kind == "started":
+        return f"RUNNING (pid {data.get('pid')})"
+    if kind == "stopped":
+        return f"{state} (pid {data.get('pid')} exited with {data.get('code')})"
+    extra = f" (pid {data['pid']})" if data.get("pid") else ""
+    return f"{state}{extra}" + (f": {data['reason']}" if data.get("reason") else "")
+
