@@ -13,3 +13,25 @@ def register_execution_modes(register: Callable[[str, type], None]) -> None:
 
     for name, cls in MODES.items():
         register(name, cls)
+
+
+@hookimpl
+def register_janitors(register: Callable[[str, type], None]) -> None:
+    from .janitor import ProcessJanitor
+
+    register("processes", ProcessJanitor)
+
+
+@hookimpl
+def register_daemons(register: Callable[[str, type], None]) -> None:
+    from .command_daemon import CommandDaemon
+
+    register("command", CommandDaemon)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .commands import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)

@@ -1,0 +1,163 @@
+"""``kin exec``, ``kin ps``, ``kin kill`` and ``kin logs``: a thin shell over the Python API."""
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import rich_click as click
+
+from shadeos_core.cli.app import App
+from shadeos_core.cli.output import err, print_json, print_table
+from shadeos_core.errors import KinError, UsageError
+
+__all__ = ["exec_command", "ps_command", "kill_command", "logs_command", "EXIT_TIMEOUT"]
+
+#: ``kin exec`` exits with this when ``--timeout`` expired (as coreutils ``timeout`` does).
+EXIT_TIMEOUT = 124
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True})
+@click.option("--mode", type=click.Choice(["blocking", "background", "monitored"]), default="blocking",
+              show_default=True, help="blocking: output to this terminal; background: output to "
+              ".kin/logs/<name>.out|.err; monitored: lines relayed as they arrive.")
+@click.option("--timeout", type=float, default=None, metavar="S",
+              help="Stop the whole process tree after S seconds (exit 124).")
+@click.option("--name", default=None, help="Name of the process record and of its log files.")
+@click.option("--owner", default=None, help="Daemon id the process belongs to (shown by kin ps).")
+@click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_obj
+def exec_command(app: App, mode: str, timeout: float | None, name: str | None, owner: str | None,
+                 cmd: tuple[str, ...]) -> None:
+    """Run CMD as a managed process and exit with its exit code: kin exec [--mode M] -- CMD ARGS…
+
+    The process runs in its own session, is recorded under .kin/run/processes
+    while it runs (kin ps, kin kill see it) and dies if kin dies. A missing
+    executable exits 127. In background mode kin prints the pid and the log
+    paths, then stays attached until the process ends (Ctrl+C stops its tree).
+    """
+    from .api import execute_command, wait_for_process
+    from .termination import kill_process_tree
+
+    workspace = app.kernel.workspace
+    callbacks: dict[str, Any] = {}
+    if mode == "monitored":
+        callbacks = {"on_output": lambda line: print(line, flush=True),
+                     "on_error": lambda line: print(line, file=sys.stderr, flush=True)}
+    result = execute_command(list(cmd), mode, timeout=timeout, capture=mode != "blocking", name=name, owner=owner,
+                             workspace=workspace, **callbacks)
+    if mode != "blocking":
+        if mode == "background":
+            err(f"kin: started pid {result.pid} ({result.extra.get('name')}); logs: "
+                f"{workspace.relative(result.extra['stdout_log'])} {workspace.relative(result.extra['stderr_log'])}")
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            result = wait_for_process(result.pid)
+        except KeyboardInterrupt:
+            kill_process_tree(result.pid, timeout=5)
+            err(f"kin: interrupted; process tree of {result.pid} stopped")
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    if result.timed_out:
+        err(f"kin: {' '.join(cmd)} timed out after {timeout}s; its process tree was stopped")
+        sys.exit(EXIT_TIMEOUT)
+    code = result.returncode if result.returncode is not None else 1
+    sys.exit(code if code >= 0 else 128 - code)
+
+
+def _raise_interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command("ps")
+@click.option("--json", "as_json", is_flag=True, help="Print an array of objects: pid, name, owner, command, "
+              "mode, state, cpu_s, rss_mb, age_s, starter_pid.")
+@click.option("--all", "show_all", is_flag=True, help="Include records of processes that have ended.")
+@click.pass_obj
+def ps_command(app: App, as_json: bool, show_all: bool) -> None:
+    """List managed processes of this workspace (from .kin/run/processes), whoever started them."""
+    from shadeos_core.durations import format_duration
+
+    from .listing import list_processes
+
+    rows = [r for r in list_processes(app.kernel.workspace) if show_all or r["state"] != "gone"]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        err("kin: no managed processes (start one with kin exec, or run a team)")
+        return
+    print_table(["PID", "NAME", "OWNER", "STATE", "CPU", "MEM", "AGE", "COMMAND"],
+                [[r["pid"], r["name"], r["owner"] or "-", r["state"], f"{r['cpu_s']:.1f}s",
+                  f"{r['rss_mb']:.1f}M", format_duration(r["age_s"]), " ".join(r["command"])[:60]] for r in rows])
+
+
+@click.command("kill")
+@click.argument("target")
+@click.option("--tree", is_flag=True, help="Stop the process and all its descendants (setsid ones included).")
+@click.option("--force", is_flag=True, help="SIGKILL at once instead of SIGTERM then SIGKILL.")
+@click.option("--timeout", type=float, default=10.0, show_default=True, metavar="S",
+              help="Seconds between SIGTERM and SIGKILL.")
+@click.option("--json", "as_json", is_flag=True, help="Print an array of {pid, returncode, killed, survivors}.")
+@click.pass_obj
+def kill_command(app: App, target: str, tree: bool, force: bool, timeout: float, as_json: bool) -> None:
+    """Stop TARGET: a pid, a managed process name (kin ps), or an exact program name of your own processes."""
+    from .listing import resolve_target
+    from .termination import kill_process, kill_process_tree, kill_processes_by_name
+
+    grace = 0.0 if force else timeout
+    pids = resolve_target(app.kernel.workspace, target)
+    out = []
+    if pids is None:
+        killed = kill_processes_by_name(target, force=force, timeout=grace)
+        if not killed:
+            raise KinError(f"no process named {target!r} (pid, kin ps name, or exact program name)",
+                           hint="see kin ps")
+        out = [{"pid": pid, "returncode": None, "killed": [pid], "survivors": []} for pid in killed]
+    for pid in pids or []:
+        if tree:
+            report = kill_process_tree(pid, timeout=grace)
+            out.append({"pid": pid, "returncode": report.returncode, "killed": report.terminated + report.killed,
+                        "survivors": report.survivors})
+        else:
+            code = kill_process(pid, force=force, timeout=grace)
+            out.append({"pid": pid, "returncode": code, "killed": [pid], "survivors": []})
+    if as_json:
+        print_json(out)
+    else:
+        for item in out:
+            extra = f" (+{len(item['killed']) - 1} descendants)" if len(item["killed"]) > 1 else ""
+            err(f"kin: stopped {item['pid']}{extra}")
+    if any(item["survivors"] for item in out):
+        raise KinError("some processes survived SIGKILL: " + ", ".join(str(p) for i in out for p in i["survivors"]))
+
+
+@click.command("logs")
+@click.argument("name")
+@click.option("-f", "--follow", "follow_", is_flag=True, help="Keep printing new lines until Ctrl+C.")
+@click.option("-n", "--lines", default=50, show_default=True, help="Lines to show from the end of each log.")
+@click.pass_obj
+def logs_command(app: App, name: str, follow_: bool, lines: int) -> None:
+    """Show the logs of NAME: a managed process name (kin ps), a daemon id (team.daemon) or a daemon name.
+
+    For a process: its .out (stdout) and .err (stderr); for a daemon: its
+    runner log .kin/logs/<team.daemon>.log, plus .out/.err when it has them.
+    """
+    from .logfiles import find_logs, follow, last_lines
+
+    if lines < 0:
+        raise UsageError("--lines cannot be negative")
+    paths = find_logs(app.kernel.workspace, name)
+    several = len(paths) > 1
+    for path, line in last_lines(paths, lines):
+        sys.stdout.write(f"{path.name}: {line}\n" if several else f"{line}\n")
+    sys.stdout.flush()
+    if follow_:
+        try:
+            follow(paths, prefix=several)
+        except KeyboardInterrupt:
+            return
+
+
+COMMANDS = (exec_command, ps_command, kill_command, logs_command)
