@@ -1,0 +1,34 @@
+"""Hooks the archivist declares for other plugins (project ``shadeos``): store, search, and notice change.
+
+A plugin calls them as ``kernel.pm.hook.memory_search(workspace=…, query=…, …)``
+(keyword arguments only); each returns ``None`` when no archivist is installed.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from shadeos_core.hookspecs import hookspec
+
+if TYPE_CHECKING:
+    from shadeos_core.workspace import Workspace
+
+__all__ = ["memory_store", "memory_search", "memory_revision"]
+
+
+@hookspec(firstresult=True)
+def memory_store(workspace: Workspace, stratum: str, content: str, namespace: str, summary: str | None,
+                 keywords: Sequence[str] | None, metadata: Mapping[str, Any] | None, author: str | None) -> str:
+    """Store a memory in ``workspace``'s archive and return its id once it is durable."""
+
+
+@hookspec(firstresult=True)
+def memory_search(workspace: Workspace, query: str, strata: Sequence[str] | None, namespace: str | None,
+                  limit: int) -> list[dict[str, Any]]:
+    """Memories matching every word of ``query``, best first; each dict has at least ``id``, ``stratum``,
+    ``namespace``, ``score``, ``content``, ``summary``, ``created``."""
+
+
+@hookspec(firstresult=True)
+def memory_revision(workspace: Workspace) -> str:
+    """An opaque token that changes whenever ``workspace``'s archive changes (one ``stat``: cheap to poll)."""

@@ -1,0 +1,167 @@
+"""The default memory index: a Whoosh index in ``.kin/memory/index-whoosh/``.
+
+The journal checkpoint is a document of its own, committed with the records
+it covers, so the index never claims more (or less) than it holds. Writes
+use a plain ``ix.writer()`` with a lock timeout (never ``AsyncWriter``);
+searches use a searcher refreshed per call and never wait for a writer.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from shadeos_core.errors import KinError
+from shadeos_core.memory import MemoryBackend
+
+__all__ = ["WhooshBackend"]
+
+_CHECKPOINT = "__checkpoint__"
+_FIELDS = ("content", "summary", "keywords")
+
+
+def _whoosh() -> Any:
+    # Whoosh 2.7.4 carries regex literals that Python 3.12+ flags with SyntaxWarning on import.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import whoosh.analysis
+        import whoosh.fields
+        import whoosh.index
+        import whoosh.query
+        import whoosh.writing  # noqa: F401
+
+        return whoosh
+
+
+def _schema() -> Any:
+    whoosh = _whoosh()
+    f, a = whoosh.fields, whoosh.analysis
+    # The same words as the sqlite backend and the unindexed-tail scan: \w+ runs, lower-cased, no stop words.
+    words = a.RegexTokenizer(r"\w+") | a.LowercaseFilter()
+    return f.Schema(
+        id=f.ID(stored=True, unique=True),
+        namespace=f.ID(),
+        stratum=f.ID(),
+        content=f.TEXT(analyzer=words),
+        summary=f.TEXT(analyzer=words),
+        keywords=f.TEXT(analyzer=words),
+        state=f.STORED(),
+    )
+
+
+class WhooshBackend(MemoryBackend):
+    """Whoosh index; ``options["lock_timeout"]`` (seconds) bounds the wait for Whoosh's write lock."""
+
+    def __init__(self, path: Path, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(Path(path), options)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._ix: Any = None
+        self._searcher: Any = None
+
+    # -- opening -------------------------------------------------------------------------
+    def _open(self, create: bool) -> Any:
+        if self._ix is None:
+            index = _whoosh().index
+            if index.exists_in(str(self.path)):
+                self._ix = index.open_dir(str(self.path))
+            elif create:
+                self._ix = index.create_in(str(self.path), _schema())
+        return self._ix
+
+    def _fresh_searcher(self) -> Any:
+        ix = self._open(create=False)
+        if ix is None:
+            return None
+        if self._searcher is None:
+            self._searcher = ix.searcher()
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def _writer(self) -> Any:
+        whoosh = _whoosh()
+        timeout = float(self.options.get("lock_timeout", 10.0))
+        try:
+            return self._open(create=True).writer(timeout=timeout, limitmb=128)
+        except whoosh.index.LockError:
+            raise KinError(f"the Whoosh index {self.path} stayed locked by another writer for {timeout:g}s",
+                           hint="another process is indexing; retry, or raise [archivist] lock_timeout") from None
+
+    # -- writing -------------------------------------------------------------------------
+    def update(self, added: Sequence[Mapping[str, Any]], deleted: Iterable[str] = (),
+               checkpoint: Mapping[str, Any] | None = None) -> None:
+        writer = self._writer()
+        try:
+            for memory_id in deleted:
+                writer.delete_by_term("id", memory_id)
+            for record in added:
+                writer.add_document(id=record["id"], namespace=record["namespace"], stratum=record["stratum"],
+                                    content=record["content"], summary=record.get("summary") or "",
+                                    keywords=" ".join(record.get("keywords") or ()))
+            if checkpoint is not None:
+                writer.update_document(id=_CHECKPOINT, state=json.dumps(dict(checkpoint)))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        searcher = self._fresh_searcher()
+        if searcher is None:
+            return None
+        stored = searcher.document(id=_CHECKPOINT)
+        return json.loads(stored["state"]) if stored else None
+
+    def clear(self) -> None:
+        self._drop_handles()
+        # create_in over an existing index starts a new empty generation and removes the old files.
+        self._ix = _whoosh().index.create_in(str(self.path), _schema())
+
+    def optimize(self) -> dict[str, Any]:
+        ix = self._open(create=True)
+        before = len(ix._segments())
+        writer = self._writer()
+        writer.commit(optimize=True)
+        self._drop_handles()
+        after = len(self._open(create=True)._segments())
+        return {"segments_before": before, "segments_after": after}
+
+    # -- reading -------------------------------------------------------------------------
+    def search(self, terms: Sequence[str], *, strata: Sequence[str] | None = None, namespace: str | None = None,
+               limit: int = 10) -> list[tuple[str, float]]:
+        if not terms:
+            return []
+        searcher = self._fresh_searcher()
+        if searcher is None:
+            return []
+        q = _whoosh().query
+        query = q.And([q.Or([q.Term(field, term) for field in _FIELDS]) for term in terms])
+        filters = []
+        if namespace is not None:
+            filters.append(q.Term("namespace", namespace))
+        if strata:
+            filters.append(q.Or([q.Term("stratum", s) for s in strata]))
+        only = q.And(filters) if filters else None
+        results = searcher.search(query, limit=limit, filter=only)
+        return [(hit["id"], float(hit.score)) for hit in results]
+
+    def count(self) -> int:
+        searcher = self._fresh_searcher()
+        if searcher is None:
+            return 0
+        has_checkpoint = searcher.document(id=_CHECKPOINT) is not None
+        return searcher.doc_count() - (1 if has_checkpoint else 0)
+
+    def close(self) -> None:
+        self._drop_handles()
+
+    def _drop_handles(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
