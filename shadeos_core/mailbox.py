@@ -158,9 +158,9 @@ class Mailbox:
     def wait(self, timeout: float | None = None, *, poll: float = 0.05) -> bool:
         """Block until a message is waiting (or ``timeout``); True when one is.
 
-        Uses inotify through watchdog when available, polling otherwise.
+        Uses inotify where available, polling otherwise.
         """
-        from .watch import DirectoryWaiter
+        from .inotify import DirectoryWaiter
 
         deadline = None if timeout is None else time.monotonic() + timeout
         with DirectoryWaiter(self.new) as waiter:

@@ -73,11 +73,11 @@ class DaemonRunner:
 
     # -- triggers ------------------------------------------------------------------------
     def _start_triggers(self) -> None:
-        from .watch import DebouncedWatcher, DirectoryWaiter
+        from .inotify import DirectoryWaiter
+        from .watch import DebouncedWatcher
 
         if self.spec.on_message or (self.spec.every is None and not self.spec.watch):
             waiter = DirectoryWaiter(self.mailbox.new).__enter__()
-            self._threads.append(waiter)
             threading.Thread(target=self._relay_mail, args=(waiter,), daemon=True, name="kin-mail").start()
         if self.spec.watch:
             watcher = DebouncedWatcher(self.kernel.workspace.root, self.spec.watch, self._on_files,
@@ -86,9 +86,13 @@ class DaemonRunner:
             self._threads.append(watcher)
 
     def _relay_mail(self, waiter: Any) -> None:
-        while not self.stopping.is_set():
-            if waiter.wait(0.5):
-                self.wake.set()
+        # the watch was set up before the first cycle so no arrival is missed; this thread owns it now
+        try:
+            while not self.stopping.is_set():
+                if waiter.wait(0.5):
+                    self.wake.set()
+        finally:
+            waiter.stop()
 
     def _on_files(self, paths: set[str]) -> None:
         with self._changed_lock:
@@ -204,7 +208,7 @@ class DaemonRunner:
         self.stopping.set()
         for thing in self._threads:
             try:
-                thing.stop() if hasattr(thing, "stop") else thing.__exit__(None, None, None)
+                thing.stop()
             except Exception:
                 log.debug("stopping a trigger failed", exc_info=True)
 

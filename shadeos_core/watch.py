@@ -1,4 +1,4 @@
-"""File-system triggers on top of watchdog: wait for a directory to change, or watch globs with debouncing."""
+"""Watched-file triggers on top of watchdog: globs over the workspace, debounced."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ from typing import Any
 
 from .globs import GlobSet
 
-__all__ = ["DirectoryWaiter", "DebouncedWatcher", "IGNORED_DIRS"]
+__all__ = ["DebouncedWatcher", "IGNORED_DIRS"]
 
 IGNORED_DIRS = (".git", ".kin", "__pycache__", "node_modules", ".venv", "venv", ".tox")
 
@@ -24,33 +24,6 @@ def _handler(callback: Callable[[Any], None]) -> Any:
             callback(event)
 
     return _Handler()
-
-
-class DirectoryWaiter:
-    """Wake up when anything is created or moved into one directory (not recursive)."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = str(path)
-        self._event = threading.Event()
-        self._observer: Any = None
-
-    def __enter__(self) -> DirectoryWaiter:
-        from watchdog.observers import Observer
-
-        self._observer = Observer()
-        self._observer.schedule(_handler(lambda _e: self._event.set()), self.path, recursive=False)
-        self._observer.start()
-        return self
-
-    def wait(self, timeout: float | None) -> bool:
-        fired = self._event.wait(timeout)
-        self._event.clear()
-        return fired
-
-    def __exit__(self, *exc: object) -> None:
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=2)
 
 
 class DebouncedWatcher:
