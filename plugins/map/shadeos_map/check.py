@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from shadeos_core.checks import CheckContext, Finding
 
 from .config import MapConfig
-from .render import ktok
 from .scanner import MapScanner
 
 __all__ = ["check_map"]
@@ -33,8 +32,8 @@ def check_map(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding("error", f"could not count tokens: {entry.error}", path=entry.path,
                           hint="fix the file or the token counter, then rerun kin check")
         elif entry.level == "too_long":
-            yield Finding("error", f"{ktok(entry.tokens)} tokens, over the {ktok(config.too_long)} limit",
-                          path=entry.path, hint=f"split it into parts of at most {ktok(config.long)} tokens")
+            yield Finding("error", f"{entry.tokens} tokens, over the {config.too_long} limit",
+                          path=entry.path, hint=f"split it into parts of at most {config.long} tokens")
         elif entry.level == "long":
-            yield Finding("warning", f"{ktok(entry.tokens)} tokens, over {ktok(config.long)}",
-                          path=entry.path, hint=f"plan a split before it reaches {ktok(config.too_long)}")
+            yield Finding("warning", f"{entry.tokens} tokens, over {config.long}",
+                          path=entry.path, hint=f"plan a split before it reaches {config.too_long}")

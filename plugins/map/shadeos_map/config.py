@@ -17,7 +17,7 @@ __all__ = ["MapConfig", "DEFAULT_CHECK", "KEYS"]
 #: Documents ``kin check`` measures unless ``[map] check`` says otherwise.
 DEFAULT_CHECK = ("*.md", "*.markdown", "*.txt", "*.rst", "*.adoc", "*.org", "*.tex")
 KEYS = ("include", "exclude", "output", "long", "too_long", "budget", "check", "converge_at", "expand_below",
-        "rescan", "debounce")
+        "rescan")
 
 
 @dataclass
@@ -34,7 +34,6 @@ class MapConfig:
     converge_at: float = 0.60
     expand_below: float = 0.50
     rescan: float = 300.0
-    debounce: float = 0.3
 
     @property
     def include_globs(self) -> GlobSet:

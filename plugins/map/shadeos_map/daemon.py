@@ -22,9 +22,9 @@ __all__ = ["MapDaemon"]
 
 
 class MapDaemon(MetaDaemon):
-    """Team file: ``[meta.map]`` with optional ``rescan = "5m"`` and ``settle = "300ms"`` (debounce)."""
+    """Team file: ``[meta.map]`` with optional ``rescan = "5m"``; ``debounce`` (default 200ms) settles bursts."""
 
-    OPTIONS: ClassVar[dict[str, type | tuple[type, ...]]] = {"rescan": (str, int, float), "settle": (str, int, float)}
+    OPTIONS: ClassVar[dict[str, type | tuple[type, ...]]] = {"rescan": (str, int, float)}
     description: ClassVar[str] = "keeps the project map and phase file current as files change"
 
     def setup(self) -> None:
@@ -32,8 +32,6 @@ class MapDaemon(MetaDaemon):
         where = f"team {self.team.name!r}, [meta.{self.name}]"
         if "rescan" in self.options:
             config.rescan = parse_duration(self.options["rescan"], where=f"{where} rescan")
-        if "settle" in self.options:
-            config.debounce = parse_duration(self.options["settle"], where=f"{where} settle")
         self.config = config
         self.scanner = MapScanner.for_kernel(self.kernel, config)
         self._publish_lock = threading.Lock()
@@ -42,7 +40,7 @@ class MapDaemon(MetaDaemon):
         self.last: Any = None
         from shadeos_core.watch import DebouncedWatcher
 
-        self.watcher = DebouncedWatcher(self.workspace.root, [], self._on_change, debounce=config.debounce)
+        self.watcher = DebouncedWatcher(self.workspace.root, [], self._on_change, debounce=self.spec.debounce)
         self.watcher.start()
         self._rescanner = threading.Thread(target=self._rescan_loop, daemon=True, name="kin-map-rescan")
         self._rescanner.start()
