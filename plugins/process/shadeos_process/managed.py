@@ -67,23 +67,18 @@ class ManagedProcess:
         def run() -> None:
             tail = self.out_tail if which == "stdout" else self.err_tail
             chunks = self.out_chunks if which == "stdout" else self.err_chunks
+            partial = b""
             try:
-                for raw in iter(stream.readline, b""):
-                    text = raw.decode("utf-8", "replace")
-                    line = text.rstrip("\r\n")
-                    tail.append(line)
-                    if self.keep_output:
-                        chunks.append(text)
+                # read1 hands over whatever arrived, so read_until sees a prompt that ends no line
+                for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
                     with self._cond:
-                        self._unread = (self._unread + text)[-_UNREAD_LIMIT:]
+                        self._unread = (self._unread + chunk.decode("utf-8", "replace"))[-_UNREAD_LIMIT:]
                         self._cond.notify_all()
-                    if callback is not None:
-                        try:
-                            callback(line)
-                        except Exception:  # a failing callback must not stop the reading
-                            import logging
-
-                            logging.getLogger("kin.process").exception("output callback of pid %d failed", self.pid)
+                    *complete, partial = (partial + chunk).split(b"\n")
+                    for raw in complete:
+                        self._line(raw + b"\n", tail, chunks, callback)
+                if partial:
+                    self._line(partial, tail, chunks, callback)
             finally:
                 with contextlib.suppress(OSError):
                     stream.close()
@@ -94,6 +89,21 @@ class ManagedProcess:
         thread.start()
         self.readers.append(thread)
         return thread
+
+    def _line(self, raw: bytes, tail: collections.deque[str], chunks: list[str],
+              callback: Callable[[str], Any] | None) -> None:
+        text = raw.decode("utf-8", "replace")
+        line = text.rstrip("\r\n")
+        tail.append(line)
+        if self.keep_output:
+            chunks.append(text)
+        if callback is not None:
+            try:
+                callback(line)
+            except Exception:  # a failing callback must not stop the reading
+                import logging
+
+                logging.getLogger("kin.process").exception("output callback of pid %d failed", self.pid)
 
     def read_until(self, pattern: str | re.Pattern[str], timeout: float | None = None) -> str:
         """Wait until the unread output matches ``pattern``; return it up to the end of the match and consume it."""
