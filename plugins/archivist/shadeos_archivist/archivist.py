@@ -163,7 +163,7 @@ class Archivist:
             raise UsageError(f"cannot link memory {source_id!r} to itself")
         existing = self.view.outgoing.get(source_id, {}).get((target_id, link_type))
         if existing is not None:
-            return dict(existing)
+            return {k: v for k, v in existing.items() if k != "op"}
         edge = {"op": "link", "source": source_id, "target": target_id, "type": link_type,
                 "metadata": check_metadata(metadata), "cross_fractal": is_cross_fractal(source, target),
                 "created": now_iso()}
