@@ -97,6 +97,7 @@ class Persistence:
         done: list[Persisted] = []
         with self._lock():
             record = self.record()
+            before = json.dumps(record, sort_keys=True)
             try:
                 live = [e for e in self.store.entries() if not e.expired(now)]
                 if record["last_periodic"] is None:
@@ -121,7 +122,8 @@ class Persistence:
                     record["size_armed"] = False  # re-armed once the context shrinks below the threshold
                     done += self._persist(archive, record, live, "size_threshold")
             finally:
-                self._save(record, fired, done, now)
+                if fired or json.dumps(record, sort_keys=True) != before:
+                    self._save(record, fired, done, now)
         return fired, done
 
     def request(self, archive: Archive, trigger: str = "explicit", now: float | None = None) -> list[Persisted]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shadeos_core.durations import parse_duration
-from shadeos_core.errors import ConfigError
+from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.workspace import Workspace, check_name
 
 __all__ = ["ContextSettings", "DEFAULT_TTLS", "CONTEXT_TYPES", "TRIGGERS"]
@@ -78,6 +78,9 @@ class ContextSettings:
             raise ConfigError("context.ttl must be a table of context type = duration", where=where,
                               hint='write [context.ttl] then task_states = "30m"')
         for context_type, value in ttls.items():
-            check_name(context_type, what="context type")
+            try:
+                check_name(context_type, what="context type")
+            except KinError as exc:
+                raise ConfigError(f"context.ttl: {exc.message}", where=where, hint=exc.hint) from None
             settings.ttls[context_type] = duration(f"ttl.{context_type}", value)
         return settings

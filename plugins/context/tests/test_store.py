@@ -99,6 +99,9 @@ def test_bad_configuration_is_one_clear_error(project: Path, write) -> None:
     write("kin.toml", '[context]\nsize_treshold = 3\n')
     with pytest.raises(ConfigError, match="unknown key"):
         MidTermContext.open(project)
+    write("kin.toml", '[context.ttl]\n"../x" = "1m"\n')
+    with pytest.raises(ConfigError, match="invalid context type"):
+        MidTermContext.open(project)
 
 
 @pytest.mark.parametrize("value, message", [

@@ -49,3 +49,10 @@ def test_kin_context_persist_with_the_real_archivist(project: Path, real_kernel,
     enriched = json.loads(kin("context", "enrich", "team.parser", "daemon_patterns", "zeppelin", "--json",
                               cwd=project, check=True).stdout)
     assert [m["id"] for m in enriched["memories"]] == [done[0]["memory_id"]]
+
+
+def test_the_kernel_is_loaded_on_first_need(project: Path, real_kernel) -> None:
+    ctx = MidTermContext.open(project)  # no kernel given: persistence loads one
+    ctx.store_context("team.parser", "performance_metrics", {"cycles": 3})
+    assert ctx.request_persistence() is True
+    assert ctx.request_persistence() is False
