@@ -1,0 +1,120 @@
+"""Process plugin: BLOCKING overhead, tree-kill completeness and time, MONITORED line latency.
+
+Run: ``python benchmarks/run.py process [--quick] [--json]``.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from common import percentile, report, summary, timeit
+
+from shadeos_core.lifeline import die_with_parent, prepare
+from shadeos_core.workspace import Workspace
+from shadeos_process import ExecutionMode, execute_command, kill_process_tree
+
+IGNORER = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"
+SETSID = "import os, time; os.setsid(); time.sleep(300)"
+
+
+def _blocking(workspace: Workspace, runs: int) -> list[dict]:
+    prepare()
+    parent = os.getpid()
+    raw = summary(timeit(lambda: subprocess.run(["true"], capture_output=True), runs))
+    lifeline = summary(timeit(lambda: subprocess.run(
+        ["true"], capture_output=True, start_new_session=True,
+        preexec_fn=lambda: die_with_parent(signal.SIGKILL, parent_pid=parent)), runs))
+    ours = summary(timeit(lambda: execute_command(["true"], workspace=workspace), runs))
+    return [
+        {"metric": f"BLOCKING true, median of {runs}", "value": ours["p50"], "baseline_name": "subprocess.run",
+         "baseline": raw["p50"], "target": "ratio <= 1.3"},
+        {"metric": "  same, vs subprocess.run + setsid + pdeathsig", "value": ours["p50"],
+         "baseline_name": "lifeline Popen", "baseline": lifeline["p50"]},
+    ]
+
+
+def _tree(size: int, directory: str) -> subprocess.Popen[bytes]:
+    """A shell whose children are sleeps, TERM-ignoring Pythons and Pythons that setsid; ``size`` processes."""
+    parts = []
+    for i in range(size - 1):
+        kind = i % 5
+        if kind == 0:
+            parts.append(f"{sys.executable} -c '{IGNORER}' &")
+        elif kind == 1:
+            parts.append(f"{sys.executable} -c '{SETSID}' &")
+        else:
+            parts.append("sleep 300 &")
+    return subprocess.Popen(["sh", "-c", " ".join(parts) + " wait"], cwd=directory, start_new_session=True)
+
+
+def _tree_kill(size: int, grace: float) -> list[dict]:
+    import psutil
+
+    with tempfile.TemporaryDirectory() as directory:
+        proc = _tree(size, directory)
+        deadline = time.monotonic() + 60
+        while len(psutil.Process(proc.pid).children(recursive=True)) < size - 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # let the Pythons install their handlers and call setsid
+        members = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+        started = time.perf_counter()
+        result = kill_process_tree(proc.pid, timeout=grace)
+        took = time.perf_counter() - started
+        proc.wait()
+        alive = [p for p in members if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        # baseline: what it takes to SIGKILL and reap the same number of plain sleeps
+        sleeps = [subprocess.Popen(["sleep", "300"]) for _ in range(size)]
+        t0 = time.perf_counter()
+        for s in sleeps:
+            s.kill()
+        for s in sleeps:
+            s.wait()
+        raw = time.perf_counter() - t0
+    print(f"  tree of {len(members)} processes: survivors {len(alive)} (recorded {len(result.survivors)}), "
+          f"{len(result.killed)} needed SIGKILL")
+    return [{"metric": f"tree kill of {len(members)} (after {grace}s grace)", "value": max(took - grace, 1e-6),
+             "baseline_name": f"kill+wait {size} sleeps", "baseline": raw},
+            {"metric": "  survivors (count, target 0)", "value": float(len(alive))}]
+
+
+def _monitored(lines: int) -> list[dict]:
+    code = ("import sys, time\n"
+            f"for i in range({lines}):\n"
+            "    print(time.time_ns(), flush=True)\n"
+            "    time.sleep(0.002)\n")
+    latencies: list[float] = []
+    done = threading.Event()
+    result = execute_command([sys.executable, "-c", code], ExecutionMode.MONITORED,
+                             on_output=lambda line: latencies.append(time.time_ns() / 1e9 - int(line) / 1e9),
+                             on_complete=lambda r: done.set())
+    done.wait(120)
+    raw: list[float] = []
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    for line in reader.stdout:  # type: ignore[union-attr]
+        raw.append(time.time_ns() / 1e9 - int(line) / 1e9)
+    reader.wait()
+    assert result.returncode == 0
+    return [{"metric": f"MONITORED line latency p50 ({lines} lines)", "value": summary(latencies)["p50"],
+             "baseline_name": "raw pipe readline", "baseline": summary(raw)["p50"]},
+            {"metric": "MONITORED line latency p99", "value": percentile(latencies, 99),
+             "baseline_name": "raw pipe p99", "baseline": percentile(raw, 99)}]
+
+
+def main(as_json: bool = False, quick: bool = False) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        Path(root, "kin.toml").write_text("")
+        workspace = Workspace(root)
+        rows = _blocking(workspace, 50 if quick else 200)
+    rows += _tree_kill(20 if quick else 50, grace=1.0)
+    rows += _monitored(100 if quick else 500)
+    report("process", rows, as_json=as_json)
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv)
