@@ -59,7 +59,7 @@ class MidTermContext:
             self._archive = Archive(self._kernel, self.workspace)
         return self._archive
 
-    # -- the seed's API ------------------------------------------------------------------
+    # -- the core API --------------------------------------------------------------------
     def store_context(self, daemon_id: str, context_type: str, data: dict[str, Any], *,
                       ttl: float | None = None) -> bool:
         """Replace the context ``context_type`` of ``daemon_id`` with ``data`` (a JSON object).
@@ -132,7 +132,7 @@ class MidTermContext:
         """
         return bool(self.persist(trigger_type))
 
-    # -- beyond the seed -----------------------------------------------------------------
+    # -- conveniences --------------------------------------------------------------------
     def persist(self, trigger_type: str = "explicit") -> list[Persisted]:
         """Like :meth:`request_persistence`, returning each archived entry."""
         return self.persistence.request(self.archive, trigger_type)
