@@ -309,6 +309,10 @@ class Supervisor:
             for child in self.children.values():
                 if child.state == STOPPING:
                     self._step(child, now, time.time())
+            if self._dirty:
+                self.publish()
+            if self.display is not None:
+                self.display.refresh(self)
             self.wake.wait(0.02)
             self.wake.clear()
         if self.pool is not None:

@@ -112,13 +112,26 @@ class Watcher(MetaDaemon):
         return CycleResult(task="watching")
 
 
+class Stubborn(Daemon):
+    """Takes ``hang`` seconds to tear down after a stop signal (a worker that will not let go)."""
+
+    OPTIONS = None
+
+    def cycle(self, injections):
+        return None
+
+    def teardown(self) -> None:
+        time.sleep(float(self.options.get("hang", 60)))
+
+
 @hookimpl
 def register_daemons(register):
     for name, cls in (("sleeper", Sleeper), ("quitter", Quitter), ("crasher", Crasher), ("silent", Silent),
-                      ("claimer", Claimer), ("worker", Worker)):
+                      ("claimer", Claimer), ("worker", Worker), ("stubborn", Stubborn)):
         register(name, cls)
 
 
 @hookimpl
 def register_meta_daemons(register):
     register("watcher", Watcher)
+
