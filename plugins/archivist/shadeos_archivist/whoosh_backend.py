@@ -19,7 +19,6 @@ from shadeos_core.memory import MemoryBackend
 __all__ = ["WhooshBackend"]
 
 _CHECKPOINT = "__checkpoint__"
-_FIELDS = ("content", "summary", "keywords")
 
 
 def _whoosh() -> Any:
@@ -45,11 +44,16 @@ def _schema() -> Any:
         id=f.ID(stored=True, unique=True),
         namespace=f.ID(),
         stratum=f.ID(),
-        content=f.TEXT(analyzer=words),
-        summary=f.TEXT(analyzer=words),
-        keywords=f.TEXT(analyzer=words),
+        # content, summary and keywords in one field: an And of single terms lets Whoosh skip through
+        # postings, where an Or over three fields per word reads and scores every posting.
+        text=f.TEXT(analyzer=words),
         state=f.STORED(),
     )
+
+
+def searchable_text(record: Mapping[str, Any]) -> str:
+    """What search looks into: content, summary and keywords."""
+    return "\n".join((record["content"], record.get("summary") or "", " ".join(record.get("keywords") or ())))
 
 
 class WhooshBackend(MemoryBackend):
@@ -99,8 +103,7 @@ class WhooshBackend(MemoryBackend):
                 writer.delete_by_term("id", memory_id)
             for record in added:
                 writer.add_document(id=record["id"], namespace=record["namespace"], stratum=record["stratum"],
-                                    content=record["content"], summary=record.get("summary") or "",
-                                    keywords=" ".join(record.get("keywords") or ()))
+                                    text=searchable_text(record))
             if checkpoint is not None:
                 writer.update_document(id=_CHECKPOINT, state=json.dumps(dict(checkpoint)))
         except BaseException:
@@ -138,7 +141,7 @@ class WhooshBackend(MemoryBackend):
         if searcher is None:
             return []
         q = _whoosh().query
-        query = q.And([q.Or([q.Term(field, term) for field in _FIELDS]) for term in terms])
+        query = q.And([q.Term("text", term) for term in terms])
         filters = []
         if namespace is not None:
             filters.append(q.Term("namespace", namespace))
