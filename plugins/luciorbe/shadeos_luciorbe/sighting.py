@@ -98,6 +98,7 @@ class Classifier:
         self.now = time.time() if now is None else now
         self.uid = os.geteuid()
         self._processes: dict[tuple[int, float], bool] = {}
+        self._deaths: dict[tuple[int, float], str] = {}
 
     def process_alive(self, pid: int, started: float) -> bool:
         key = (pid, started)
@@ -132,7 +133,8 @@ class Classifier:
                 return Sighting(path, "foreign", foreign, dir_id, _file_id(st))
             if st.st_size > _MAX_BYTES:
                 return Sighting(path, "malformed", f"{st.st_size} bytes is too big for a luciorbe", dir_id, _file_id(st))
-            raw = os.read(fd, _MAX_BYTES + 1)
+            # Sized by fstat: a fixed 1 MiB buffer per read would cost more than the whole parse.
+            raw = os.read(fd, st.st_size + 1)
         except OSError as exc:
             return Sighting(path, "malformed", f"unreadable: {exc.strerror}", dir_id, None)
         finally:
@@ -161,7 +163,11 @@ class Classifier:
                             f"{luc.daemon_id!r}", dir_id, file_id, luc)
         age = self.now - parse_iso(luc.last_update)
         if luc.host == _HOST and not self.process_alive(luc.pid, float(luc.pid_started)):
-            return Sighting(path, "dead", self._why_dead(luc), dir_id, file_id, luc, age)
+            key = (luc.pid, float(luc.pid_started))
+            why = self._deaths.get(key)
+            if why is None:
+                why = self._deaths[key] = self._why_dead(luc)
+            return Sighting(path, "dead", why, dir_id, file_id, luc, age)
         limit = self.settings.threshold(luc.daemon_type, float(luc.heartbeat_s))
         if age > limit:
             where = "" if luc.host == _HOST else f" (on host {luc.host})"
