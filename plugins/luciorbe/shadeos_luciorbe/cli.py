@@ -7,7 +7,7 @@ from pathlib import Path
 import rich_click as click
 
 from shadeos_core.cli.app import App
-from shadeos_core.cli.output import print_json, print_table
+from shadeos_core.cli.output import print_json
 from shadeos_core.durations import format_duration
 
 __all__ = ["luciorbe_group", "hooks_group"]
@@ -44,8 +44,6 @@ def list_command(app: App, path: Path | None, as_json: bool) -> None:
     Finds the luciorbes daemons recorded under .kin/run/ and walks the tree for the others
     (never following symlinks, never leaving the file system, skipping .git/).
     """
-    from rich.markup import escape
-
     cleanups = _janitor(app, path).scan()
     if as_json:
         print_json([c.to_json() for c in cleanups])
@@ -53,17 +51,30 @@ def list_command(app: App, path: Path | None, as_json: bool) -> None:
     if not cleanups:
         click.echo("no luciorbes" + (f" under {path}" if path else " in the workspace"))
         return
-    rows = []
-    for c in sorted(cleanups, key=lambda c: c.path):
+    _print_luciorbes(sorted(cleanups, key=lambda c: c.path))
+    counts = Counter(c.state for c in cleanups)
+    click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+               + "  (details: kin luciorbe list --json)")
+
+
+def _print_luciorbes(cleanups: list) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from shadeos_core.cli.output import console
+
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("path", overflow="fold")  # a path must be readable whole, even on a narrow terminal
+    for column in ("daemon", "task", "status", "progress", "age", "state"):
+        table.add_column(column, overflow="fold")
+    for c in cleanups:
         d = c.data
         age = format_duration(d["age_s"]) if d.get("age_s") is not None and d["age_s"] >= 0 else ""
         style = _STATE_STYLE.get(c.state, "")
-        rows.append((escape(c.path), escape(d.get("daemon_id") or ""), escape(d.get("task") or ""),
-                     escape(d.get("status") or ""), escape(d.get("progress") or ""), age,
-                     f"[{style}]{c.state}[/{style}]" + (f" ({escape(c.detail)})" if c.state != "alive" else "")))
-    print_table(["path", "daemon", "task", "status", "progress", "age", "state"], rows)
-    counts = Counter(c.state for c in cleanups)
-    click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+        table.add_row(escape(c.path), escape(d.get("daemon_id") or ""), escape(d.get("task") or ""),
+                      escape(d.get("status") or ""), escape(d.get("progress") or ""), age,
+                      f"[{style}]{c.state}[/{style}]")
+    console().print(table)
 
 
 @luciorbe_group.command("clean")

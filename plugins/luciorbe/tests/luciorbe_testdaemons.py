@@ -1,7 +1,8 @@
 """A plugin for the luciorbe tests, loaded in real daemon processes through ``KIN_PLUGINS=luciorbe_testdaemons``.
 
 - daemon type ``luciorbe-worker``: keeps luciorbes in the directories listed in its ``dirs`` option;
-- janitor ``probe``: appends one JSON line per ``clean`` call to ``.kin/state/probe.jsonl``.
+- janitor ``probe``: appends one JSON line per ``clean`` call to ``.kin/state/probe.jsonl``;
+- janitor ``broken-probe``: always raises, to show one broken janitor does not stop the others.
 """
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ class ProbeJanitor(Janitor):
         return []
 
 
+class BrokenJanitor(Janitor):
+    def scan(self) -> list[Any]:
+        raise RuntimeError("this janitor is broken on purpose")
+
+    def clean(self, *, dry_run: bool = False, hard: bool = False) -> list[Any]:
+        raise RuntimeError("this janitor is broken on purpose")
+
+
 @hookimpl
 def register_daemons(register: Callable[[str, type], None]) -> None:
     register("luciorbe-worker", LuciorbeWorker)
@@ -42,3 +51,4 @@ def register_daemons(register: Callable[[str, type], None]) -> None:
 @hookimpl
 def register_janitors(register: Callable[[str, type], None]) -> None:
     register("probe", ProbeJanitor)
+    register("broken-probe", BrokenJanitor)

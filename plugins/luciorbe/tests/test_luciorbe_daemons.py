@@ -69,6 +69,10 @@ def test_the_janitor_meta_daemon_runs_every_janitor_and_walks_less_often(project
     calls = wait_for(probe_calls, what="three janitor cycles")
     assert not leftover.exists()  # the first cycle walked the tree and removed it
     assert calls[0]["full"] is True and all(c["full"] is False for c in calls[1:])
+    # the broken janitor did not stop the others, and the cycle says which one failed
+    home = project / ".luciorbe.t.janitor"
+    notes = wait_for(lambda: home.exists() and json.loads(home.read_text()).get("notes"), what="cycle notes")
+    assert "broken-probe" in notes and "broken on purpose" in notes
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
     assert not (project / ".luciorbe.t.janitor").exists()
