@@ -41,8 +41,13 @@ def command(app: App, team: str | None, as_json: bool) -> None:
     rows = []
     for d in state.get("daemons", []):
         uptime = format_duration(now - d["started"]) if d.get("started") else ""
-        rows.append((d.get("name"), d.get("state"), d.get("pid") or "", uptime, d.get("restarts", 0),
-                     d.get("task", ""), d.get("progress", "")))
-    print_table(["daemon", "state", "pid", "uptime", "restarts", "task", "progress"], rows)
+        flags = "".join(f" {flag}" for flag in ("late", "conflict") if d.get(flag))
+        beat = d.get("heartbeat_age")
+        rows.append((d.get("name"), f"{d.get('state')}{flags}", d.get("pid") or "", uptime, d.get("restarts", 0),
+                     format_duration(beat) if isinstance(beat, (int, float)) else "", d.get("task", ""),
+                     d.get("progress", "")))
+    print_table(["daemon", "state", "pid", "uptime", "restarts", "beat", "task", "progress"], rows)
+    for conflict in state.get("conflicts", []):
+        click.echo(f"  conflict on {conflict.get('file')}: {conflict.get('waiting')} waits for {conflict.get('holder')}")
     for event in state.get("events", [])[-5:]:
         click.echo(f"  {event}")

@@ -38,7 +38,7 @@ def test_two_daemons_on_the_same_file_produce_a_conflict_and_the_later_waits(pro
     assert run.daemon("second")["conflict"]["holder"] == "t.first"
     assert "conflict on src/parser.py: t.second told to wait for t.first" in run.output
     status = kin("status", cwd=project, env=child_env())
-    assert "conflict" in status.stdout
+    assert "conflict on src/parser.py: t.second waits for t.first" in status.stdout
 
 
 def test_a_task_goes_to_an_idle_worker_and_back_to_the_queue_when_it_is_killed(project, write, run_team, kin):

@@ -1,0 +1,151 @@
+"""Orchestrator: cycle time with 50 daemons running, SIGKILL -> RUNNING again, stop time of a 20-daemon team.
+
+Baselines measured in the same run: listing the same 50 processes with psutil
+(what any supervisor must at least do), a bare interpreter start of the daemon
+runner, and SIGTERM + wait of 20 runner processes started with plain subprocess.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from common import report, summary, timeit
+
+_PLUGIN = '''
+from shadeos_core import CycleResult, Daemon, hookimpl
+
+class BenchIdle(Daemon):
+    """One cycle, then waits for messages; the heartbeat keeps its luciorbe fresh."""
+    def cycle(self, injections):
+        return CycleResult(task="idle")
+
+@hookimpl
+def register_daemons(register):
+    register("bench-idle", BenchIdle)
+'''
+
+
+def _workspace(n: int) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="kin-bench-orch-"))
+    (root / "kin.toml").write_text("# benchmark workspace\n")
+    (root / "plugin").mkdir()
+    (root / "plugin" / "kin_bench_orchestrator.py").write_text(_PLUGIN)
+    daemons = "\n".join(f'[daemons.d{i}]\ntype = "bench-idle"\nheartbeat = "1s"\nstart_seconds = "0.1s"\n'
+                        for i in range(n))
+    (root / "teams").mkdir()
+    (root / "teams" / "bench.toml").write_text(textwrap.dedent('''
+        [team]
+        cycle = "0.05s"
+        flap_restarts = 1000
+        ''') + daemons)
+    return root
+
+
+def _supervisor(root: Path):
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(root / "plugin"), os.environ.get("PYTHONPATH", "")])
+    os.environ["KIN_PLUGINS"] = "kin_bench_orchestrator"
+    sys.path.insert(0, str(root / "plugin"))
+    os.chdir(root)
+    from shadeos_core.kernel import Kernel
+    from shadeos_orchestrator.supervisor import Supervisor
+
+    kernel = Kernel.load(root)
+    sup = Supervisor(kernel.teams().get("bench"), kernel)
+    sup.mode = kernel.execution_modes["background"](kernel.workspace)
+    sup.lock.acquire()
+    return sup
+
+
+def _until(sup, condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("benchmark team did not settle in time")
+        sup.cycle()
+        time.sleep(sup.cycle_s)
+
+
+def _all_up(sup) -> bool:
+    return all(c.state == "RUNNING" and sup.seen.get(c.daemon_id) for c in sup.children.values())
+
+
+def bench_cycle(n: int, repeat: int) -> list[dict]:
+    import psutil
+
+    sup = _supervisor(_workspace(n))
+    try:
+        _until(sup, lambda: _all_up(sup))
+        pids = [c.pid for c in sup.children.values()]
+        cycle = summary(timeit(sup.cycle, repeat))
+        listing = summary(timeit(lambda: [psutil.Process(pid).status() for pid in pids], repeat))
+        restarts = []
+        for i in range(5):
+            child = list(sup.children.values())[i]
+            old = child.pid
+            began = time.perf_counter()
+            os.kill(old, signal.SIGKILL)
+            _until(sup, lambda c=child, o=old: c.state == "RUNNING" and c.pid not in (None, o))
+            restarts.append(time.perf_counter() - began)
+        interp = summary(timeit(lambda: subprocess.run([sys.executable, "-c", "import shadeos_core.runner"],
+                                                      check=True), 5, warmup=1))
+    finally:
+        sup.shutdown()
+        sup.lock.release()
+    return [
+        {"metric": f"cycle p50, {n} daemons", "value": cycle["p50"], "baseline_name": f"psutil status of {n} pids",
+         "baseline": listing["p50"], "target": "< 5 ms"},
+        {"metric": f"cycle p99, {n} daemons", "value": cycle["p99"], "baseline_name": f"psutil status of {n} pids",
+         "baseline": listing["p99"], "target": "< 50 ms (seed budget)"},
+        {"metric": "SIGKILL -> RUNNING again (median of 5)", "value": summary(restarts)["p50"],
+         "baseline_name": "bare runner interpreter start", "baseline": interp["p50"],
+         "target": "start_seconds 0.1 s included"},
+    ]
+
+
+def bench_stop(n: int) -> list[dict]:
+    import psutil
+
+    from shadeos_core.runner import runner_argv
+
+    root = _workspace(n)
+    sup = _supervisor(root)
+    _until(sup, lambda: _all_up(sup))
+    began = time.perf_counter()
+    sup.shutdown()
+    stop = time.perf_counter() - began
+    sup.lock.release()
+    # Baseline: the same runners started with plain subprocess, then SIGTERM + wait for each.
+    procs = [subprocess.Popen(runner_argv("bench", f"d{i}", cwd=str(root)), cwd=root) for i in range(n)]
+    deadline = time.monotonic() + 120
+    records = root / ".kin" / "run" / "luciorbes"
+    while len(list(records.glob("*.json"))) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    began = time.perf_counter()
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait()
+    raw = time.perf_counter() - began
+    assert not [p for p in procs if psutil.pid_exists(p.pid) and p.poll() is None]
+    return [{"metric": f"stop a team of {n} daemons", "value": stop, "baseline_name": f"SIGTERM+wait {n} raw runners",
+             "baseline": raw}]
+
+
+def main(as_json: bool = False, quick: bool = False) -> None:
+    here = os.getcwd()
+    try:
+        rows = bench_cycle(10 if quick else 50, 50 if quick else 300)
+        rows += bench_stop(5 if quick else 20)
+    finally:
+        os.chdir(here)
+    report("orchestrator", rows, as_json=as_json)
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv, as_json="--json" in sys.argv)
