@@ -7,6 +7,7 @@ never outlives the tokenizer that produced it.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,18 @@ Stamp = tuple[int, int, int]
 
 
 class TokenCache:
-    """``path -> (stamp, tokens)``; ``tokens`` is ``None`` for a binary file (known, not counted)."""
+    """``path -> [size, mtime_ns, inode, tokens]``; ``tokens`` is ``None`` for a binary file (known, not counted).
+
+    Rows are kept as the JSON lists they are stored as: loading 10,000 of them
+    is then one ``json.loads``, which is most of what a warm map costs.
+    """
 
     def __init__(self, path: Path, counter: str) -> None:
         self.path = path
         self.counter = counter
-        self.entries: dict[str, tuple[Stamp, int | None]] = {}
+        self.entries: dict[str, list] = {}
         self.dirty = False
+        self.saved_at = 0.0
 
     @classmethod
     def load(cls, path: Path, counter: str) -> TokenCache:
@@ -41,21 +47,20 @@ class TokenCache:
             return cache
         files = data.get("files")
         if isinstance(files, dict):
-            for rel, row in files.items():
-                if isinstance(row, list) and len(row) == 4:
-                    size, mtime, ino, tokens = row
-                    cache.entries[rel] = ((size, mtime, ino), tokens)
+            cache.entries = files
         return cache
 
     def get(self, rel: str, stamp: Stamp) -> tuple[bool, int | None]:
         """``(hit, tokens)``: a hit when ``rel`` was seen with exactly this stamp."""
-        found = self.entries.get(rel)
-        if found is not None and found[0] == stamp:
-            return True, found[1]
+        row = self.entries.get(rel)
+        if type(row) is list and len(row) == 4 and row[0] == stamp[0] and row[1] == stamp[1] and row[2] == stamp[2]:
+            tokens = row[3]
+            if tokens is None or (type(tokens) is int and tokens >= 0):
+                return True, tokens
         return False, None
 
     def put(self, rel: str, stamp: Stamp, tokens: int | None) -> None:
-        self.entries[rel] = (stamp, tokens)
+        self.entries[rel] = [*stamp, tokens]
         self.dirty = True
 
     def forget(self, rel: str) -> None:
@@ -69,12 +74,12 @@ class TokenCache:
             del self.entries[rel]
         self.dirty = self.dirty or bool(stale)
 
-    def save(self) -> None:
-        """Write the cache atomically if it changed."""
-        if not self.dirty:
+    def save(self, *, at_most_every: float = 0.0) -> None:
+        """Write the cache atomically if it changed (and, with ``at_most_every``, if the last save is that old)."""
+        if not self.dirty or time.monotonic() - self.saved_at < at_most_every:
             return
-        data: dict[str, Any] = {"schema": CACHE_SCHEMA, "counter": self.counter,
-                                "files": {rel: [*stamp, tokens] for rel, (stamp, tokens) in self.entries.items()}}
+        data: dict[str, Any] = {"schema": CACHE_SCHEMA, "counter": self.counter, "files": self.entries}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
         self.dirty = False
+        self.saved_at = time.monotonic()

@@ -25,6 +25,8 @@ __all__ = ["MapScanner", "BINARY_PROBE", "Progress"]
 BINARY_PROBE = 8192
 #: ``progress(done, total)`` while counting files the cache did not know.
 Progress = Callable[[int, int], None]
+#: Seconds between cache saves during incremental updates (full scans and stops always save).
+CACHE_SAVE_EVERY = 5.0
 _BINARY = object()
 
 
@@ -39,6 +41,7 @@ class MapScanner:
     def __init__(self, workspace: Workspace, config: MapConfig, counter: TokenCounter) -> None:
         self.workspace = workspace
         self.root = workspace.root
+        self._prefix = f"{workspace.root}{os.sep}"
         self.config = config
         self.counter = counter
         self.cache = TokenCache.load(workspace.state_dir("state") / "map-cache.json", counter.identity())
@@ -55,7 +58,7 @@ class MapScanner:
     # -- measuring one file ------------------------------------------------------------
     def _stamp(self, rel: str) -> Stamp | None:
         try:
-            info = os.lstat(self.root / rel)
+            info = os.lstat(self._prefix + rel)
         except OSError:
             return None
         if not st.S_ISREG(info.st_mode):
@@ -65,7 +68,8 @@ class MapScanner:
     def _count(self, rel: str, stamp: Stamp) -> FileEntry | object | None:
         """Read and count ``rel``; ``_BINARY`` for a binary file, ``None`` if it vanished meanwhile."""
         try:
-            data = (self.root / rel).read_bytes()
+            with open(self._prefix + rel, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -182,7 +186,8 @@ class MapScanner:
                 else:
                     result = self._count(rel, stamp)
                 changed = self._apply(rel, result) or changed
-            self.cache.save()
+            # Between full scans the cache is a convenience: saving it on every event would cost more than the update.
+            self.cache.save(at_most_every=CACHE_SAVE_EVERY)
             return changed
 
     def snapshot(self, phase: str | None = None) -> ProjectMap:
