@@ -212,6 +212,7 @@ class LuciorbeHandle:
         self.path = path
         self.data = data
         self._lock = threading.Lock()
+        self.released = False
 
     def update(self, **fields: Any) -> None:
         """Change fields (``task``, ``status``, ``progress``, ``current_file``, ``notes``…) and rewrite."""
@@ -230,6 +231,8 @@ class LuciorbeHandle:
             self._write()
 
     def _write(self) -> None:
+        if self.released:  # never recreate a luciorbe its keeper removed (a late heartbeat or update)
+            return
         self.data.last_update = iso_now()
         atomic_write_json(self.path, self.data.to_json(), indent=None)
 
@@ -268,6 +271,10 @@ class LuciorbeKeeper:
     @contextlib.contextmanager
     def task(self, directory: str | os.PathLike[str] = ".", task: str = "", **fields: Any) -> Iterator[LuciorbeHandle]:
         """A luciorbe for the length of a task: ``processing`` inside, removed on completion or failure."""
+        path = luciorbe_path(self.workspace.inside(directory, what="luciorbe directory"), self.daemon_id)
+        # A task where this daemon already keeps a luciorbe (its workdir) shares it: removing it here would
+        # leave its longer-lived holder rewriting a file nobody tracks, left behind at exit.
+        shared = path in self._handles
         handle = self.open(directory, task=task, status="processing", **fields)
         try:
             yield handle
@@ -278,10 +285,12 @@ class LuciorbeKeeper:
         else:
             handle.update(status="completed")
         finally:
-            handle.remove()
+            if not shared:
+                handle.remove()
 
     def release(self, handle: LuciorbeHandle) -> None:
-        with self._lock:
+        with self._lock, handle._lock:
+            handle.released = True
             self._handles.pop(handle.path, None)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(handle.path)
