@@ -1,6 +1,7 @@
 """A plugin for the luciorbe tests, loaded in real daemon processes through ``KIN_PLUGINS=luciorbe_testdaemons``.
 
-- daemon type ``luciorbe-worker``: keeps luciorbes in the directories listed in its ``dirs`` option;
+- daemon type ``luciorbe-worker``: keeps luciorbes in the directories listed in its ``dirs`` option, and
+  runs each cycle as a task in its own workdir (sharing the luciorbe the runner keeps there);
 - janitor ``probe``: appends one JSON line per ``clean`` call to ``.kin/state/probe.jsonl``;
 - janitor ``broken-probe``: always raises, to show one broken janitor does not stop the others.
 """
@@ -22,6 +23,8 @@ class LuciorbeWorker(Daemon):
             self.luciorbes.open(directory, task=f"working in {directory}", status="processing")
 
     def cycle(self, injections: Sequence[Any]) -> CycleResult:
+        with self.luciorbe(".", task="tick") as luc:
+            luc.update(progress=str(self.cycles + 1))
         return CycleResult(status="idle")
 
 

@@ -30,7 +30,8 @@ def test_a_daemons_own_luciorbes_vanish_on_sigterm(project: Path, write, procs) 
         name = "t"
         [daemons.worker]
         type = "luciorbe-worker"
-        heartbeat = "200ms"
+        every = "20ms"
+        heartbeat = "50ms"
         dirs = ["src", "docs/api"]
     """)
     for sub in ("src", "docs/api"):
