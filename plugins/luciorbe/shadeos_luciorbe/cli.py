@@ -64,7 +64,8 @@ def _print_luciorbes(cleanups: list) -> None:
     from shadeos_core.cli.output import console
 
     table = Table(show_edge=False, header_style="bold")
-    table.add_column("path", overflow="fold")  # a path must be readable whole, even on a narrow terminal
+    # Every cell folds rather than being cut short: a path must stay readable whole on a narrow terminal.
+    table.add_column("path", overflow="fold")
     for column in ("daemon", "task", "status", "progress", "age", "state"):
         table.add_column(column, overflow="fold")
     for c in cleanups:
