@@ -51,7 +51,7 @@ def test_a_daemon_that_exits_at_once_ends_fatal_after_its_retries(project, write
 
 def test_a_crash_loop_after_running_ends_fatal(project, write, run_team):
     write("teams/t.toml", team_toml(team={"flap_restarts": 3, "flap_window": '"60s"'},
-                                    daemons={"c": {"type": "crasher", "after": 0.8}}))
+                                    daemons={"c": {"type": "crasher", "after": 1.5}}))
     run = run_team("t")
     fatal = run.wait_state("c", "FATAL", timeout=60)
     assert fatal["restarts"] == 3 and "flapping" in fatal["reason"]
