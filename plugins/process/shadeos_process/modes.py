@@ -49,25 +49,33 @@ class ProcessMode(ModeBase):
         return self.workspace
 
     def _start(self, spec: CommandSpec, *, stdin: Any, stdout: Any, stderr: Any,
-               name: str | None = None, logs: tuple[Path | None, Path | None] = (None, None)) -> ManagedProcess:
+               name: str | None = None, logs: tuple[Path | None, Path | None] = (None, None),
+               record: bool = True) -> ManagedProcess:
+        """Spawn and register the process; with ``record`` also write its record under ``.kin/run/``."""
         workspace = self._workspace(spec)
         argv = [str(a) for a in spec.argv]
         popen = spawn(argv, cwd=spec.cwd, env=spec.env, stdin=stdin, stdout=stdout, stderr=stderr)
         name = name or (check_name(spec.name, what="process name") if spec.name else safe_name(argv[0], popen.pid))
-        record = ProcessRecord(pid=popen.pid, create_time=create_time(popen.pid), name=name, command=argv,
-                               mode=self.name, owner=spec.owner or "", cwd=str(Path(spec.cwd or ".").resolve()),
-                               parent_create_time=_own_create_time(),
+        entry = ManagedProcess(popen, mode=self.name, name=name, argv=argv, workspace=workspace, record=None)
+        managed.add(entry)
+        if record:
+            self._write_record(entry, spec, logs)
+        return entry
+
+    def _write_record(self, entry: ManagedProcess, spec: CommandSpec,
+                      logs: tuple[Path | None, Path | None] = (None, None)) -> None:
+        record = ProcessRecord(pid=entry.pid, create_time=create_time(entry.pid), name=entry.name,
+                               command=entry.argv, mode=self.name, owner=spec.owner or "",
+                               cwd=str(Path(spec.cwd or ".").resolve()), parent_create_time=_own_create_time(),
                                stdout_log=str(logs[0]) if logs[0] else None,
                                stderr_log=str(logs[1]) if logs[1] else None)
-        entry = ManagedProcess(popen, mode=self.name, name=name, argv=argv, workspace=workspace, record=record)
-        managed.add(entry)
+        entry.record = record
         try:
-            write_record(workspace, record)
+            write_record(entry.workspace, record)  # type: ignore[arg-type]
         except BaseException:
-            kill_process_tree(popen.pid, timeout=0)
-            managed.forget(popen.pid)
+            kill_process_tree(entry.pid, timeout=0)
+            managed.forget(entry.pid)
             raise
-        return entry
 
     def _arm_timeout(self, entry: ManagedProcess, timeout: float | None) -> None:
         if timeout is None:
@@ -121,23 +129,45 @@ class ProcessMode(ModeBase):
         return None
 
 
+_OWN_CREATE_TIME: dict[int, float] = {}
+
+
 def _own_create_time() -> float:
-    return create_time(os.getpid())
+    pid = os.getpid()  # keyed by pid: a forked child must not reuse its parent's value
+    if pid not in _OWN_CREATE_TIME:
+        _OWN_CREATE_TIME[pid] = create_time(pid)
+    return _OWN_CREATE_TIME[pid]
 
 
 class BlockingMode(ProcessMode):
     """Run to the end and return the finished result (stdout/stderr captured unless ``capture=False``)."""
 
     name = "blocking"
+    #: Seconds a blocking command may run before it is recorded under ``.kin/run/processes/``.
+    RECORD_AFTER = 0.05
+
+    def _communicate(self, entry: ManagedProcess, spec: CommandSpec) -> tuple[bytes, bytes]:
+        """``communicate`` with the timeout, writing the record once the command outlives ``RECORD_AFTER``."""
+        first = self.RECORD_AFTER if spec.timeout is None else min(self.RECORD_AFTER, spec.timeout)
+        try:
+            return entry.popen.communicate(timeout=first)
+        except subprocess.TimeoutExpired:
+            if spec.timeout is not None and spec.timeout <= self.RECORD_AFTER:
+                raise
+        self._write_record(entry, spec)
+        remaining = None if spec.timeout is None else max(0.0, spec.timeout - (time.perf_counter() - entry.started))
+        return entry.popen.communicate(timeout=remaining)
 
     def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
         pipe = subprocess.PIPE if spec.capture else None
-        entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe)
+        # A command that ends within RECORD_AFTER is never recorded: no other kin process could have
+        # acted on it, and the record's write and removal would cost more than running `true`.
+        entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, record=False)
         popen, result = entry.popen, entry.result
         out = err = b""
         try:
             try:
-                out, err = popen.communicate(timeout=spec.timeout)
+                out, err = self._communicate(entry, spec)
             except subprocess.TimeoutExpired:
                 result.timed_out = True
                 kill_process_tree(popen.pid, timeout=self.grace)
@@ -155,7 +185,8 @@ class BlockingMode(ProcessMode):
             raise
         finally:
             managed.forget(popen.pid)
-            remove_record(entry.workspace, popen.pid)  # type: ignore[arg-type]
+            if entry.record is not None:
+                remove_record(entry.workspace, popen.pid)  # type: ignore[arg-type]
         result.returncode = popen.returncode
         result.duration = time.perf_counter() - entry.started
         result.stdout = (out or b"").decode("utf-8", "replace")
