@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from helpers import wait_for
+
 from shadeos_core import Mailbox, Workspace
 from shadeos_core.errors import UsageError
 

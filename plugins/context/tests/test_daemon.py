@@ -11,16 +11,7 @@ from pathlib import Path
 
 from shadeos_core import Workspace
 from shadeos_context import MidTermContext
-
-
-def wait_for(condition, timeout: float = 30.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met before the deadline")
+from shadeos_core.testing import wait_for
 
 
 def test_meta_daemon_expires_and_persists_then_stops_cleanly(project: Path, write, stub_env, stub, kin) -> None:

@@ -2,23 +2,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from shadeos_core import KinError, UsageError
 from shadeos_context import MidTermContext
-
-
-def wait_for(condition, timeout: float = 10.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met before the deadline")
+from shadeos_core.testing import wait_for
 
 
 def archived(stub, ctx) -> list[tuple[str, str]]:

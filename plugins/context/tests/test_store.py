@@ -2,23 +2,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from shadeos_core import ConfigError, UsageError, Workspace
 from shadeos_context import DEFAULT_TTLS, MidTermContext
-
-
-def wait_for(condition, timeout: float = 10.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met before the deadline")
+from shadeos_core.testing import wait_for
 
 
 def test_round_trip_through_the_file_and_a_second_instance(project: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from shadeos_core.testing import wait_for
 
 HERE = Path(__file__).resolve().parent
 TEST_PLUGIN = "orchestrator_testdaemons"
@@ -26,18 +27,6 @@ def child_env(**extra: str) -> dict[str, str]:
     env["KIN_PLUGINS"] = TEST_PLUGIN
     env.update(extra)
     return env
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def team_processes(project: Path) -> list[psutil.Process]:

@@ -119,8 +119,11 @@ def test_sigkill_of_the_orchestrator_takes_children_and_next_start_cleans_up(pro
     run.signal(signal.SIGKILL)
     run.wait_exit()
     # a and b die with their parent (their lifeline); s is stuck in its teardown and outlives it.
-    wait_for(lambda: {p.pid for p in team_processes(project)} == {first["s"]["pid"]}, timeout=10,
-             what="children to die with the orchestrator")
+    def survivors() -> dict[int, str]:
+        return {p.pid: " ".join(p.cmdline()[-4:]) for p in team_processes(project)}
+
+    wait_for(lambda: set(survivors()) == {first["s"]["pid"]} or False, timeout=10,
+             what=lambda: f"only the stuck daemon {first['s']['pid']} to outlive the orchestrator; now: {survivors()}")
     assert any(first["s"]["pid"] == p.pid for p in team_processes(project))
     again = run_team("t")
     wait_for(lambda: "leftover" in again.output, what="the leftover to be stopped")
