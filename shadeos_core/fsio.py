@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json", "fsync_dir"]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
@@ -34,7 +34,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool
             os.unlink(tmp)
         raise
     if fsync:
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, fsync: bool = False) -> None:
@@ -92,7 +92,8 @@ def locked_append(path: str | os.PathLike[str], data: bytes, *, fsync: bool = Fa
         os.close(fd)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: str | os.PathLike[str]) -> None:
+    """Make a rename or a new file in ``directory`` durable (best effort where the file system refuses)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
         try:

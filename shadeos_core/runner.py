@@ -21,7 +21,6 @@ from typing import Any
 
 from .daemon import CycleResult, Daemon, Injection
 from .errors import KinError
-from .events import DaemonEvent
 from .kernel import Kernel
 from .lifeline import die_with_parent
 from .mailbox import Mailbox, Message
@@ -182,27 +181,26 @@ class DaemonRunner:
         return self._stop()
 
     def _stop(self) -> int:
+        self._shutdown()
+        self.daemon.emit("stopped", cycles=self.daemon.cycles)
+        return 0
+
+    def _crash(self, exc: BaseException) -> int:
+        log.error("%s crashed:\n%s", self.daemon.daemon_id, traceback.format_exc())
+        self._shutdown()
+        self.daemon.emit("crashed", error=f"{type(exc).__name__}: {exc}")
+        print(f"kin: daemon {self.daemon.daemon_id} crashed: {type(exc).__name__}: {exc} "
+              f"(traceback in .kin/logs/{self.daemon.daemon_id}.log)", file=sys.stderr)
+        return EXIT_CRASH
+
+    def _shutdown(self) -> None:
+        """Triggers off, ``teardown()`` (its failure is logged, not raised), own luciorbes removed."""
         self._halt_triggers()
         try:
             self.daemon.teardown()
         except Exception:
             log.exception("%s: teardown failed", self.daemon.daemon_id)
         self.daemon.luciorbes.release_all()
-        self.daemon.emit("stopped", cycles=self.daemon.cycles)
-        return 0
-
-    def _crash(self, exc: BaseException) -> int:
-        log.error("%s crashed:\n%s", self.daemon.daemon_id, traceback.format_exc())
-        self._halt_triggers()
-        try:
-            self.daemon.teardown()
-        except Exception:
-            log.exception("%s: teardown after crash failed", self.daemon.daemon_id)
-        self.daemon.luciorbes.release_all()
-        self.daemon.emit("crashed", error=f"{type(exc).__name__}: {exc}")
-        print(f"kin: daemon {self.daemon.daemon_id} crashed: {type(exc).__name__}: {exc} "
-              f"(traceback in .kin/logs/{self.daemon.daemon_id}.log)", file=sys.stderr)
-        return EXIT_CRASH
 
     def _halt_triggers(self) -> None:
         self.stopping.set()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import file_lock, locked_append
+from shadeos_core.fsio import file_lock, fsync_dir, locked_append
 
 __all__ = ["Journal", "Entry", "VERSION"]
 
@@ -90,7 +90,7 @@ class Journal:
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
         return generation
 
     def sync(self) -> None:
@@ -110,7 +110,7 @@ class Journal:
             size = 0
         if size == 0:
             locked_append(self.path, _line(_header(uuid.uuid4().hex)), fsync=True)
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
             return 0
         with open(self.path, "rb+") as handle:
             handle.seek(max(0, size - _CHUNK))
@@ -238,11 +238,3 @@ def _last_newline(handle: Any, size: int) -> int:
             return position + found
     return -1
 
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -21,7 +21,7 @@ from shadeos_core.workspace import Workspace, check_name
 
 from . import managed
 from .managed import ManagedProcess
-from .records import ProcessRecord, create_time, read_records, records_dir, remove_record, write_record
+from .records import ProcessRecord, create_time, read_records, remove_record, write_record
 from .spawn import safe_name, spawn
 from .termination import kill_process_tree
 
@@ -261,13 +261,13 @@ class BackgroundMode(ProcessMode):
         return entry.result
 
 
-class InteractiveMode(ProcessMode):
-    """Keep stdin open: write with ``communicate_with_process``, read answers with ``read_until``."""
+class _PipedMode(ProcessMode):
+    """Return at once; reader threads hand each line to the callbacks, ``on_complete`` fires once at the end."""
 
-    name = "interactive"
+    stdin: ClassVar[int] = subprocess.DEVNULL
 
     def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
-        entry = self._start(spec, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        entry = self._start(spec, stdin=self.stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         entry.keep_output = spec.capture
         entry.on_complete = callbacks.get("on_complete")
         entry.pump(entry.popen.stdout, "stdout", callbacks.get("on_output"))  # type: ignore[arg-type]
@@ -277,7 +277,14 @@ class InteractiveMode(ProcessMode):
         return entry.result
 
 
-class MonitoredMode(ProcessMode):
+class InteractiveMode(_PipedMode):
+    """Keep stdin open: write with ``communicate_with_process``, read answers with ``read_until``."""
+
+    name = "interactive"
+    stdin = subprocess.PIPE
+
+
+class MonitoredMode(_PipedMode):
     """Return at once; ``on_output(line)``/``on_error(line)`` fire from reader threads, ``on_complete(result)`` once.
 
     Lines are passed without their line ending, in the order the child wrote
@@ -285,16 +292,6 @@ class MonitoredMode(ProcessMode):
     """
 
     name = "monitored"
-
-    def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
-        entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        entry.keep_output = spec.capture
-        entry.on_complete = callbacks.get("on_complete")
-        entry.pump(entry.popen.stdout, "stdout", callbacks.get("on_output"))  # type: ignore[arg-type]
-        entry.pump(entry.popen.stderr, "stderr", callbacks.get("on_error"))  # type: ignore[arg-type]
-        self._arm_timeout(entry, spec.timeout)
-        entry.watch()
-        return entry.result
 
 
 MODES: dict[str, type[ProcessMode]] = {cls.name: cls for cls in (BlockingMode, BackgroundMode, InteractiveMode,
