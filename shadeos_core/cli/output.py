@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["print_json", "print_table", "console", "err"]
+__all__ = ["print_json", "print_table", "fit_columns", "console", "err"]
 
 
 def print_json(value: Any) -> None:
@@ -19,12 +19,40 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def fit_columns(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, short: int = 12,
+                width: int | None = None) -> None:
+    """Add ``columns`` to a rich ``table`` so it reads well on a narrow terminal.
+
+    Columns whose cells are all short keep their full width; the long ones share
+    what is left of the terminal: the first folds (it names the row and must stay
+    whole), the others stay on one line and end in an ellipsis (``--json`` always
+    has the full values).
+    """
+    from rich.text import Text
+
+    widths = [max([len(c), *(Text.from_markup(str(r[i])).cell_len for r in rows if i < len(r) and r[i] is not None)])
+              for i, c in enumerate(columns)]
+    total = width or console().width
+    long = [i for i, w in enumerate(widths) if w > short]
+    spare = total - sum(w for i, w in enumerate(widths) if i not in long) - 3 * len(columns) - 2
+    wanted = sum(widths[i] for i in long) or 1
+    for index, column in enumerate(columns):
+        if index not in long:
+            table.add_column(column, no_wrap=True, min_width=widths[index])
+            continue
+        # long columns share what is left in proportion to their content, never wider than it
+        share = min(widths[index], max(8, spare * widths[index] // wanted))
+        if index == 0:
+            table.add_column(column, overflow="fold", width=share)
+        else:
+            table.add_column(column, no_wrap=True, overflow="ellipsis", width=share)
+
+
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, header_style="bold")
-    for column in columns:
-        table.add_column(column)
+    fit_columns(table, columns, rows)
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
     console().print(table)

@@ -61,20 +61,20 @@ def _print_luciorbes(cleanups: list) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from shadeos_core.cli.output import console
+    from shadeos_core.cli.output import console, fit_columns
 
     table = Table(show_edge=False, header_style="bold")
-    # Every cell folds rather than being cut short: a path must stay readable whole on a narrow terminal.
-    table.add_column("path", overflow="fold")
-    for column in ("daemon", "task", "status", "progress", "age", "state"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for c in cleanups:
         d = c.data
         age = format_duration(d["age_s"]) if d.get("age_s") is not None and d["age_s"] >= 0 else ""
         style = _STATE_STYLE.get(c.state, "")
-        table.add_row(escape(c.path), escape(d.get("daemon_id") or ""), escape(d.get("task") or ""),
-                      escape(d.get("status") or ""), escape(d.get("progress") or ""), age,
-                      f"[{style}]{c.state}[/{style}]")
+        rows.append((escape(c.path), escape(d.get("daemon_id") or ""), escape(d.get("task") or ""),
+                     escape(d.get("status") or ""), escape(d.get("progress") or ""), age,
+                     f"[{style}]{c.state}[/{style}]"))
+    fit_columns(table, ["path", "daemon", "task", "status", "progress", "age", "state"], rows)
+    for row in rows:
+        table.add_row(*row)
     console().print(table)
 
 
