@@ -23,17 +23,18 @@ def fit_columns(table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]
                 width: int | None = None) -> None:
     """Add ``columns`` to a rich ``table`` so it reads well on a narrow terminal.
 
-    Columns whose cells are all short keep their full width; the long ones share
-    what is left of the terminal: the first folds (it names the row and must stay
-    whole), the others stay on one line and end in an ellipsis (``--json`` always
-    has the full values).
+    Columns whose cells are all short, and a first column (the row's name) of up to
+    40 cells, keep their full width; the long ones share what is left of the
+    terminal: a long first column folds, the others stay on one line and end in
+    an ellipsis (``--json`` always has the full values).
     """
     from rich.text import Text
 
     widths = [max([len(c), *(Text.from_markup(str(r[i])).cell_len for r in rows if i < len(r) and r[i] is not None)])
               for i, c in enumerate(columns)]
     total = width or console().width
-    long = [i for i, w in enumerate(widths) if w > short]
+    # the first column names the row (an id, a path people copy): whole up to 40 cells, folded beyond
+    long = [i for i, w in enumerate(widths) if w > (40 if i == 0 else short)]
     spare = total - sum(w for i, w in enumerate(widths) if i not in long) - 3 * len(columns) - 2
     wanted = sum(widths[i] for i in long) or 1
     for index, column in enumerate(columns):
