@@ -20,6 +20,7 @@ from shadeos_core.execution import ExecutionResult
 from shadeos_core.fsio import atomic_write_json
 from shadeos_core.workspace import Workspace
 
+from . import guard
 from .records import ProcessRecord, records_dir
 
 __all__ = ["ManagedProcess", "lookup", "require", "managed", "forget", "TAIL_LINES"]
@@ -144,6 +145,7 @@ class ManagedProcess:
 
     def _wait_and_finish(self) -> None:
         code = self.popen.wait()
+        guard.release(self.pid)
         for reader in self.readers:
             reader.join()
         self.finish(code)

@@ -19,7 +19,7 @@ from shadeos_core.execution import CommandSpec, ExecutionResult
 from shadeos_core.execution import ExecutionMode as ModeBase
 from shadeos_core.workspace import Workspace, check_name
 
-from . import managed
+from . import guard, managed
 from .managed import ManagedProcess
 from .records import ProcessRecord, create_time, read_records, remove_record, write_record
 from .spawn import safe_name, spawn
@@ -38,6 +38,9 @@ class ProcessMode(ModeBase):
     """What the four modes share: the workspace, records, ``poll`` and ``stop``."""
 
     name: ClassVar[str] = ""
+    #: Whether children also get PR_SET_PDEATHSIG (see :func:`shadeos_process.spawn.spawn`): free beside
+    #: a long-lived process, the whole cost of a short blocking one.
+    pdeathsig: ClassVar[bool] = True
 
     def __init__(self, workspace: Workspace | None = None, *, grace: float = DEFAULT_GRACE) -> None:
         super().__init__(workspace)
@@ -54,7 +57,8 @@ class ProcessMode(ModeBase):
         """Spawn and register the process; with ``record`` also write its record under ``.kin/run/``."""
         workspace = self._workspace(spec)
         argv = [str(a) for a in spec.argv]
-        popen = spawn(argv, cwd=spec.cwd, env=spec.env, stdin=stdin, stdout=stdout, stderr=stderr)
+        popen = spawn(argv, cwd=spec.cwd, env=spec.env, stdin=stdin, stdout=stdout, stderr=stderr,
+                      pdeathsig=self.pdeathsig)
         name = name or (check_name(spec.name, what="process name") if spec.name else safe_name(argv[0], popen.pid))
         entry = ManagedProcess(popen, mode=self.name, name=name, argv=argv, workspace=workspace, record=None)
         managed.add(entry)
@@ -143,6 +147,7 @@ class BlockingMode(ProcessMode):
     """Run to the end and return the finished result (stdout/stderr captured unless ``capture=False``)."""
 
     name = "blocking"
+    pdeathsig = False
     #: Seconds a blocking command may run before it is recorded under ``.kin/run/processes/``.
     RECORD_AFTER = 0.05
 
@@ -185,6 +190,8 @@ class BlockingMode(ProcessMode):
             raise
         finally:
             managed.forget(popen.pid)
+            if popen.returncode is not None:
+                guard.release(popen.pid)
             if entry.record is not None:
                 remove_record(entry.workspace, popen.pid)  # type: ignore[arg-type]
         result.returncode = popen.returncode

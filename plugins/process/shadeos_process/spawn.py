@@ -1,4 +1,4 @@
-"""Starting a child process: its own session, tied to its parent's life, environment merged."""
+"""Starting a child process: its own session, stopped with its tree when its parent dies, environment merged."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,9 @@ from typing import IO, Any
 from shadeos_core.errors import KinError, UsageError
 from shadeos_core.lifeline import die_with_parent, prepare
 
-__all__ = ["CommandNotFound", "build_argv", "merged_env", "spawn", "safe_name", "PDEATHSIG"]
+from . import guard
+
+__all__ = ["CommandNotFound", "build_argv", "merged_env", "spawn", "safe_name", "watches_its_parent", "PDEATHSIG"]
 
 #: What a child receives when the process that started it dies. SIGKILL, because a
 #: child that ignores SIGTERM must still go; the daemon runner re-arms it with
@@ -70,20 +72,37 @@ def _lifeline(parent: int) -> Any:
     return preexec
 
 
+def watches_its_parent(env: Mapping[str, str] | None) -> bool:
+    """True when the child is told (``KIN_PARENT_PID`` = this pid) to watch this process itself, as the daemon runner does."""
+    return bool(env) and env.get("KIN_PARENT_PID") == str(os.getpid())  # type: ignore[union-attr]
+
+
 def spawn(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
           stdin: int | IO[Any] | None = subprocess.DEVNULL, stdout: int | IO[Any] | None = None,
-          stderr: int | IO[Any] | None = None) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in its own session, dying with this process (Linux ``PR_SET_PDEATHSIG``).
+          stderr: int | IO[Any] | None = None, pdeathsig: bool = True) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session, stopped with its whole tree when this process dies.
 
-    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, so
-    start children from a long-lived thread (the main thread, or a supervisor
-    thread that lives as long as its children). A missing executable raises
-    :class:`CommandNotFound`.
+    The child is reported to this process's guardian (:mod:`shadeos_process.guard`),
+    which stops its tree when this process dies, SIGKILL included. With
+    ``pdeathsig`` the child also gets Linux ``PR_SET_PDEATHSIG`` (SIGKILL): it
+    dies at the very moment this process does, even if the guardian was
+    killed, but it takes a ``preexec_fn``, which costs about 2 ms a start; and
+    it fires when the *thread* that forked the child ends, so such children
+    must be started from a long-lived thread. When no guardian can run, every
+    child gets it. A child told to watch this process itself
+    (:func:`watches_its_parent`) is not reported: it handles its parent's
+    death on its own terms (the daemon runner's graceful teardown).
+    A missing executable raises :class:`CommandNotFound`.
     """
-    prepare()
+    guarded = not watches_its_parent(env)
+    if pdeathsig or not (guarded and guard.available()):
+        prepare()
+        preexec = _lifeline(os.getpid())
+    else:
+        preexec = None  # lets CPython use vfork: a start then costs what a bare subprocess.run does
     try:
-        return subprocess.Popen(list(argv), cwd=cwd, env=merged_env(env), stdin=stdin, stdout=stdout,
-                                stderr=stderr, start_new_session=True, preexec_fn=_lifeline(os.getpid()))
+        popen = subprocess.Popen(list(argv), cwd=cwd, env=merged_env(env), stdin=stdin, stdout=stdout,
+                                 stderr=stderr, start_new_session=True, preexec_fn=preexec)
     except FileNotFoundError as exc:
         if cwd is not None and not os.path.isdir(cwd):
             raise UsageError(f"working directory {str(cwd)!r} does not exist", hint="create it or fix cwd") from None
@@ -92,3 +111,6 @@ def spawn(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, env
     except PermissionError as exc:
         raise CommandNotFound(f"cannot execute {argv[0]!r}: permission denied",
                               hint="make it executable (chmod +x) or run it through its interpreter") from exc
+    if guarded:
+        guard.watch(popen.pid)
+    return popen

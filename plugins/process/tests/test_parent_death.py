@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+from shadeos_process.guard import SCRIPT as GUARDIAN
+
 
 def test_sigkill_of_kin_exec_takes_its_child(project, reaper, gone, wait_until):
     kin = subprocess.Popen([sys.executable, "-m", "shadeos_core", "exec", "--mode", "background", "--name", "held",
@@ -41,8 +43,12 @@ def test_sigkill_of_a_python_parent_using_the_api_takes_its_children(project, re
     assert len(pids) == 3 and not any(gone(p) for p in pids)
     import psutil
 
-    wait_until(lambda: len(psutil.Process(parent.pid).children()) == 4, what="the blocking child")
-    blocking = [c.pid for c in psutil.Process(parent.pid).children() if c.pid not in pids]
+    def blocking_child() -> list[int]:
+        # the parent's children: the three above, its guardian, and the blocking one
+        return [c.pid for c in psutil.Process(parent.pid).children()
+                if c.pid not in pids and GUARDIAN not in c.cmdline()]
+
+    blocking = wait_until(blocking_child, what="the blocking child")
     reaper.extend(blocking)
     parent.kill()
     parent.wait(timeout=10)
