@@ -3,10 +3,15 @@
 It approximates a byte-pair-encoding tokenizer of the GPT-4 / Claude family by
 counting what such tokenizers split on: runs of letters and how long they are,
 digit runs, punctuation, line breaks and indentation, and non-ASCII bytes.
-Each byte is first mapped to its class with one ``bytes.translate``; a run of
-a class is then found with ``bytes.count`` of "other class, this class" pairs,
-which keeps it near memory speed. The weights were fitted on real prose, code
-and French text; ``docs/plugins/map.md`` gives the measured error.
+The weights were fitted on real prose, code and French text;
+``docs/plugins/map.md`` gives the measured error.
+
+Every byte is mapped by one ``bytes.translate`` to a byte with one bit set,
+the bit of its class, and the result is read as one big integer. A class is
+then counted by masking its bit in every byte and taking ``int.bit_count``;
+the start of a run is a byte whose class bit is not set in the byte before
+(``m & ~(m << 8)``). Big-integer operations run over 30-bit digits in C, so
+the whole count is a few linear passes with no per-byte Python loop.
 """
 from __future__ import annotations
 
@@ -16,27 +21,54 @@ __all__ = ["estimate_tokens", "features", "ESTIMATOR_VERSION", "WEIGHTS"]
 ESTIMATOR_VERSION = 2
 
 
-def _classes() -> bytes:
-    table = bytearray(b"c" * 256)
+#: The bit of each class in the one-hot bytes (letters, digits, punctuation, space/tab, line break, non-ASCII).
+_LETTER, _DIGIT, _PUNCT, _SPACE, _LINE, _HIGH, _OTHER = (1 << bit for bit in range(7))
+
+
+def _one_hot() -> bytes:
+    """``bytes.translate`` table: each byte value to the one-hot byte of its class."""
+    table = bytearray([_OTHER] * 256)
     for b in range(256):
         ch = chr(b)
         if b >= 0x80:
-            table[b] = ord("h")
+            table[b] = _HIGH
         elif ch.isascii() and ch.isalpha():
-            table[b] = ord("a")
+            table[b] = _LETTER
         elif ch.isdigit():
-            table[b] = ord("d")
+            table[b] = _DIGIT
         elif ch in " \t":
-            table[b] = ord("s")
+            table[b] = _SPACE
         elif ch in "\n\r":
-            table[b] = ord("n")
+            table[b] = _LINE
         elif 33 <= b <= 126:
-            table[b] = ord("p")
+            table[b] = _PUNCT
     return bytes(table)
 
 
-_TABLE = _classes()
-_OTHERS = {c: [bytes([o, ord(c)]) for o in b"adpsnhc" if o != ord(c)] for c in "adpn"}
+_ONE_HOT = _one_hot()
+_CLASSES = (_LETTER, _DIGIT, _PUNCT, _SPACE, _LINE, _HIGH)
+#: Masks are kept for texts up to this many bytes (6 integers of that size); longer texts build their own.
+_KEEP_MASKS_UP_TO = 1 << 20
+#: ``(bytes covered, masks)``, replaced whole so that concurrent callers never see a mismatched pair.
+_kept: tuple[int, tuple[int, ...]] = (0, ())
+
+
+def _class_masks(size: int) -> tuple[int, ...]:
+    """One integer per class with that class's bit set in each of at least ``size`` bytes.
+
+    ``x & mask`` only walks the shorter operand, so masks built for the longest
+    text seen so far serve every shorter one.
+    """
+    global _kept
+    covered, kept = _kept
+    if size <= covered:
+        return kept
+    built_for = max(4096, 1 << (size - 1).bit_length())
+    masks = tuple(int.from_bytes(bytes([bit]) * built_for, "little") for bit in _CLASSES)
+    if built_for <= _KEEP_MASKS_UP_TO:
+        _kept = (built_for, masks)
+    return masks
+
 
 #: Fitted weights of each feature (see :func:`features`); negative ones correct for merges
 #: (a line break and the indentation after it are often one token).
@@ -44,20 +76,20 @@ WEIGHTS = {"letter_runs": 1.3822, "letters": -0.0108, "digit_runs": 0.1635, "dig
            "punct": 0.1597, "line_runs": 0.7758, "indents": -0.5735, "high_bytes": 0.5841}
 
 
-def _runs(classes: bytes, c: str) -> int:
-    first = 1 if classes[:1] == c.encode() else 0
-    return first + sum(classes.count(pair) for pair in _OTHERS[c])
-
-
 def features(text: str) -> dict[str, int]:
-    """The counts the estimate is a weighted sum of."""
-    classes = text.encode("utf-8", errors="surrogatepass").translate(_TABLE)
+    """The counts the estimate is a weighted sum of (bytes of the UTF-8 encoding, by class)."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    # Byte i of the text is bits 8i..8i+7 of m (little-endian), so "m << 8" puts each byte's class under the next byte.
+    m = int.from_bytes(data.translate(_ONE_HOT), "little")
+    letter, digit, punct, space, line, high = _class_masks(len(data))
+    starts = m & ~(m << 8)
     return {
-        "letter_runs": _runs(classes, "a"), "letters": classes.count(b"a"),
-        "digit_runs": _runs(classes, "d"), "digits": classes.count(b"d"),
-        "punct_runs": _runs(classes, "p"), "punct": classes.count(b"p"),
-        "line_runs": _runs(classes, "n"), "indents": classes.count(b"ns"),
-        "high_bytes": classes.count(b"h"),
+        "letter_runs": (starts & letter).bit_count(), "letters": (m & letter).bit_count(),
+        "digit_runs": (starts & digit).bit_count(), "digits": (m & digit).bit_count(),
+        "punct_runs": (starts & punct).bit_count(), "punct": (m & punct).bit_count(),
+        # A line break (bit 4) shifted by 7 lands on the space/tab bit (bit 3) of the next byte.
+        "line_runs": (starts & line).bit_count(), "indents": ((m << 7) & m & space).bit_count(),
+        "high_bytes": (m & high).bit_count(),
     }
 
 
