@@ -113,10 +113,11 @@ class Journal:
             fsync_dir(self.directory)
             return 0
         with open(self.path, "rb+") as handle:
+            # The common case reads one byte: this runs before every append, and a journal grows to many MB.
+            if os.pread(handle.fileno(), 1, size - 1) == b"\n":
+                return 0
             handle.seek(max(0, size - _CHUNK))
             tail = handle.read()
-            if tail.endswith(b"\n"):
-                return 0
             cut = tail.rfind(b"\n")
             start = size - len(tail) + cut + 1 if cut >= 0 else 0
             if cut < 0 and size > _CHUNK:  # a torn line longer than a chunk: find its start the slow way

@@ -16,6 +16,8 @@ from typing import Any
 from shadeos_core.errors import KinError
 from shadeos_core.memory import MemoryBackend
 
+from .whoosh_ranking import SegmentCache, rank
+
 __all__ = ["WhooshBackend"]
 
 _CHECKPOINT = "__checkpoint__"
@@ -46,7 +48,9 @@ def _schema() -> Any:
         stratum=f.ID(),
         # content, summary and keywords in one field: an And of single terms lets Whoosh skip through
         # postings, where an Or over three fields per word reads and scores every posting.
-        text=f.TEXT(analyzer=words),
+        # No positions (phrase=False): search never asks for phrases, and a block of postings with positions
+        # costs ten times more to decode (its pickled values hold every position), on every search.
+        text=f.TEXT(analyzer=words, phrase=False),
         state=f.STORED(),
     )
 
@@ -64,6 +68,7 @@ class WhooshBackend(MemoryBackend):
         self.path.mkdir(parents=True, exist_ok=True)
         self._ix: Any = None
         self._searcher: Any = None
+        self._segments = SegmentCache()
 
     # -- opening -------------------------------------------------------------------------
     def _open(self, create: bool) -> Any:
@@ -115,6 +120,8 @@ class WhooshBackend(MemoryBackend):
         searcher = self._fresh_searcher()
         if searcher is None:
             return None
+        if searcher.schema["text"].format.supports("positions"):
+            return None  # an index of an older layout (with positions): no checkpoint makes the next sync rebuild it
         stored = searcher.document(id=_CHECKPOINT)
         return json.loads(stored["state"]) if stored else None
 
@@ -135,10 +142,23 @@ class WhooshBackend(MemoryBackend):
     # -- reading -------------------------------------------------------------------------
     def search(self, terms: Sequence[str], *, strata: Sequence[str] | None = None, namespace: str | None = None,
                limit: int = 10) -> list[tuple[str, float]]:
+        terms = list(dict.fromkeys(terms))
         if not terms:
             return []
         searcher = self._fresh_searcher()
         if searcher is None:
+            return []
+        ranked = rank(searcher, terms, strata=strata, namespace=namespace, limit=limit, cache=self._segments)
+        if ranked is None:
+            return self.whoosh_search(terms, strata=strata, namespace=namespace, limit=limit)
+        return [(searcher.stored_fields(docnum)["id"], float(score)) for docnum, score in ranked]
+
+    def whoosh_search(self, terms: Sequence[str], *, strata: Sequence[str] | None = None,
+                      namespace: str | None = None, limit: int = 10) -> list[tuple[str, float]]:
+        """:meth:`search` by Whoosh's own query machinery (same results, slower on common words)."""
+        terms = list(dict.fromkeys(terms))
+        searcher = self._fresh_searcher()
+        if searcher is None or not terms:
             return []
         q = _whoosh().query
         query = q.And([q.Term("text", term) for term in terms])
