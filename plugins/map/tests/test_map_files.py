@@ -91,3 +91,25 @@ def test_path_argument_limits_what_is_shown(project, write, kin_words):
     assert "b.py" in human.stdout and "a.md" not in human.stdout
     outside = kin_words("map", "../..", cwd=project, expect=2)
     assert "outside the workspace" in outside.stderr
+
+
+def test_the_markdown_map_is_rewritten_only_when_what_it_shows_changes(project, write, kin_words):
+    write("a.md", words(5))
+    kin_words("map", "--write", cwd=project)
+    out = project / ".kin" / "map.md"
+    first = out.stat()
+    # Nothing changed: the file (and its Generated time) is left alone.
+    kin_words("map", "--write", cwd=project)
+    assert (out.stat().st_ino, out.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    write("b.md", words(3))
+    data, _ = kin_words("map", "--json", "--write", cwd=project)
+    assert {"path": "b.md", "tokens": 3, "level": "ok", "size": len(words(3))} in data["files"]
+    assert out.stat().st_ino != first.st_ino
+    assert "- b.md <0.1k ✓" in out.read_text(encoding="utf-8")
+    # An edited or removed map is written again even though the project did not change.
+    out.write_text("edited by hand\n", encoding="utf-8")
+    kin_words("map", "--write", cwd=project)
+    assert "- b.md <0.1k ✓" in out.read_text(encoding="utf-8")
+    out.unlink()
+    kin_words("map", "--write", cwd=project)
+    assert "- a.md <0.1k ✓" in out.read_text(encoding="utf-8")
