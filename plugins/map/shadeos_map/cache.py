@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Container
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ class TokenCache:
         if self.entries.pop(rel, None) is not None:
             self.dirty = True
 
-    def keep_only(self, paths: set[str]) -> None:
+    def keep_only(self, paths: Container[str]) -> None:
         """Drop every entry not in ``paths`` (after a full scan)."""
         stale = [rel for rel in self.entries if rel not in paths]
         for rel in stale:

@@ -76,8 +76,12 @@ def _scope(app: App, path: Path | None) -> str | None:
 
 def _progress_scan(scanner: Any) -> None:
     """Full scan, with a progress bar on stderr when it is a terminal and many files need counting."""
-    if not sys.stderr.isatty() or scanner.uncached() < PROGRESS_FROM:
+    if not sys.stderr.isatty():
         scanner.full_scan()
+        return
+    survey = scanner.survey()  # listed and stat-ed once, whether or not a bar is shown
+    if len(survey.misses) < PROGRESS_FROM:
+        scanner.full_scan(survey=survey)
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -89,7 +93,7 @@ def _progress_scan(scanner: Any) -> None:
             if done == 1 or done == total or done % 50 == 0:
                 bar.update(task, completed=done, total=total)
 
-        scanner.full_scan(progress=step)
+        scanner.full_scan(progress=step, survey=survey)
 
 
 def _print_tree(project_map: Any, scope: str | None, config: Any) -> None:

@@ -6,7 +6,7 @@ import stat as st
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .cache import Stamp, TokenCache
 from .config import MapConfig
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shadeos_core.kernel import Kernel
     from shadeos_core.workspace import Workspace
 
-__all__ = ["MapScanner", "BINARY_PROBE", "Progress"]
+__all__ = ["MapScanner", "Survey", "BINARY_PROBE", "Progress"]
 
 #: Bytes looked at for a NUL to call a file binary (what git and grep do).
 BINARY_PROBE = 8192
@@ -28,6 +28,15 @@ Progress = Callable[[int, int], None]
 #: Seconds between cache saves during incremental updates (full scans and stops always save).
 CACHE_SAVE_EVERY = 5.0
 _BINARY = object()
+
+
+class Survey(NamedTuple):
+    """A listing matched against the cache: what a full scan reuses and what it must read."""
+
+    stamps: dict[str, Stamp]
+    misses: list[str]
+    entries: dict[str, FileEntry]
+    binary: set[str]
 
 
 class MapScanner:
@@ -105,28 +114,49 @@ class MapScanner:
         return changed
 
     # -- whole tree and increments -------------------------------------------------------
-    def full_scan(self, progress: Progress | None = None) -> bool:
-        """List and measure the whole workspace, reusing cached counts; True when the map changed."""
+    def survey(self) -> Survey:
+        """List the workspace and match every file's stamp against the cache, reading no file."""
         listed = list_files(self.root, self.config)
+        prefix, lstat, is_reg = self._prefix, os.lstat, st.S_ISREG
+        rows = self.cache.entries
+        old = self.entries
+        config = self.config
+        survey = Survey({}, [], {}, set())
+        stamps, misses, entries, binary = survey
+        long, too_long = config.long, config.too_long
+        for rel in listed:
+            try:
+                info = lstat(prefix + rel)
+            except OSError:
+                continue
+            if not is_reg(info.st_mode):
+                continue  # vanished, or a symlink, device or directory: not a document of this project
+            size = info.st_size
+            stamp = stamps[rel] = (size, info.st_mtime_ns, info.st_ino)
+            # The cache's hit test, inlined: this loop runs once per file of the project.
+            row = rows.get(rel)
+            if type(row) is not list or len(row) != 4 or row[0] != size or row[1] != stamp[1] or row[2] != stamp[2]:
+                misses.append(rel)
+                continue
+            tokens = row[3]
+            if tokens is None:
+                binary.add(rel)
+            elif type(tokens) is not int or tokens < 0:
+                misses.append(rel)
+            else:
+                entry = old.get(rel)
+                entries[rel] = entry if entry is not None and entry.tokens == tokens and entry.size == size \
+                    else FileEntry(rel, size, tokens, level_for(tokens, long, too_long))
+        return survey
+
+    def full_scan(self, progress: Progress | None = None, *, survey: Survey | None = None) -> bool:
+        """List and measure the whole workspace, reusing cached counts; True when the map changed.
+
+        ``survey`` is a :meth:`survey` just taken (to decide on a progress bar
+        without listing twice); by default one is taken here.
+        """
         with self.lock:
-            stamps: dict[str, Stamp] = {}
-            misses: list[str] = []
-            new_entries: dict[str, FileEntry] = {}
-            new_binary: set[str] = set()
-            for rel in listed:
-                stamp = self._stamp(rel)
-                if stamp is None:
-                    continue
-                stamps[rel] = stamp
-                hit, tokens = self.cache.get(rel, stamp)
-                if not hit:
-                    misses.append(rel)
-                elif tokens is None:
-                    new_binary.add(rel)
-                else:
-                    old = self.entries.get(rel)
-                    new_entries[rel] = old if old is not None and old.tokens == tokens and old.size == stamp[0] \
-                        else self._entry(rel, stamp[0], tokens)
+            stamps, misses, new_entries, new_binary = survey if survey is not None else self.survey()
             for done, rel in enumerate(misses, 1):
                 result = self._count(rel, stamps[rel])
                 if result is _BINARY:
@@ -137,19 +167,13 @@ class MapScanner:
                     progress(done, len(misses))
             changed = new_entries != self.entries
             self.entries, self.binary = new_entries, new_binary
-            self.cache.keep_only(set(stamps))
+            self.cache.keep_only(stamps.keys())
             self.cache.save()
             return changed
 
     def uncached(self) -> int:
         """How many listed files a full scan would have to read (for deciding on a progress bar)."""
-        listed = list_files(self.root, self.config)
-        count = 0
-        for rel in listed:
-            stamp = self._stamp(rel)
-            if stamp is not None and not self.cache.get(rel, stamp)[0]:
-                count += 1
-        return count
+        return len(self.survey().misses)
 
     def update(self, paths: Iterable[str]) -> bool:
         """Re-measure the workspace-relative ``paths`` (created, modified or deleted); True when the map changed.
