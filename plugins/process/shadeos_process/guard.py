@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["available", "watch", "release", "guardian_pid", "SCRIPT"]
+__all__ = ["available", "watch", "release", "watched", "guardian_pid", "SCRIPT"]
 
 #: The guardian program, run by path with ``-I -S`` (standard library only).
 SCRIPT = str(Path(__file__).with_name("guardian.py"))
@@ -136,6 +136,13 @@ def release(pid: int) -> None:
         if pid in state.live and state.owner == os.getpid():
             state.live.discard(pid)
             _send(state, b"-%d\n" % pid)
+
+
+def watched() -> set[int]:
+    """The pids reported to this process's guardian and not yet released."""
+    state = _state
+    with state.lock:
+        return set(state.live) if state.owner == os.getpid() else set()
 
 
 def guardian_pid() -> int | None:

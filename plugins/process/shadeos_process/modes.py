@@ -20,6 +20,7 @@ from shadeos_core.execution import ExecutionMode as ModeBase
 from shadeos_core.workspace import Workspace, check_name
 
 from . import guard, managed
+from .collect import Collector
 from .managed import ManagedProcess
 from .records import ProcessRecord, create_time, read_records, remove_record, write_record
 from .spawn import safe_name, spawn
@@ -151,17 +152,16 @@ class BlockingMode(ProcessMode):
     #: Seconds a blocking command may run before it is recorded under ``.kin/run/processes/``.
     RECORD_AFTER = 0.05
 
-    def _communicate(self, entry: ManagedProcess, spec: CommandSpec) -> tuple[bytes, bytes]:
-        """``communicate`` with the timeout, writing the record once the command outlives ``RECORD_AFTER``."""
+    def _collect(self, entry: ManagedProcess, spec: CommandSpec, collector: Collector) -> bool:
+        """Read to the end within the timeout (False if it expires), writing the record once past ``RECORD_AFTER``."""
         first = self.RECORD_AFTER if spec.timeout is None else min(self.RECORD_AFTER, spec.timeout)
-        try:
-            return entry.popen.communicate(timeout=first)
-        except subprocess.TimeoutExpired:
-            if spec.timeout is not None and spec.timeout <= self.RECORD_AFTER:
-                raise
+        if collector.run(first):
+            return True
+        if spec.timeout is not None and spec.timeout <= self.RECORD_AFTER:
+            return False
         self._write_record(entry, spec)
         remaining = None if spec.timeout is None else max(0.0, spec.timeout - (time.perf_counter() - entry.started))
-        return entry.popen.communicate(timeout=remaining)
+        return collector.run(remaining)
 
     def run(self, spec: CommandSpec, **callbacks: Any) -> ExecutionResult:
         pipe = subprocess.PIPE if spec.capture else None
@@ -169,31 +169,26 @@ class BlockingMode(ProcessMode):
         # acted on it, and the record's write and removal would cost more than running `true`.
         entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, record=False)
         popen, result = entry.popen, entry.result
-        out = err = b""
+        collector = Collector(popen)
         try:
-            try:
-                out, err = self._communicate(entry, spec)
-            except subprocess.TimeoutExpired:
+            if not self._collect(entry, spec, collector):
                 result.timed_out = True
                 kill_process_tree(popen.pid, timeout=self.grace)
-                try:
-                    out, err = popen.communicate(timeout=self.grace)
-                except subprocess.TimeoutExpired:
+                if not collector.run(self.grace):
                     # Something outside the tree holds the pipes: give up on the rest of the output.
-                    for pipe_file in (popen.stdout, popen.stderr):
-                        if pipe_file is not None:
-                            with contextlib.suppress(OSError):
-                                pipe_file.close()
+                    collector.close()
                     popen.wait()
         except BaseException:
             kill_process_tree(popen.pid, timeout=self.grace)
             raise
         finally:
+            collector.close()
             managed.forget(popen.pid)
             if popen.returncode is not None:
                 guard.release(popen.pid)
             if entry.record is not None:
                 remove_record(entry.workspace, popen.pid)  # type: ignore[arg-type]
+        out, err = collector.output()
         result.returncode = popen.returncode
         result.duration = time.perf_counter() - entry.started
         result.stdout = (out or b"").decode("utf-8", "replace")

@@ -19,8 +19,9 @@ def gone(pid: int) -> bool:
         return True
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
-    """Poll ``condition`` until it is truthy or ``timeout`` passes (then fail naming ``what``)."""
+def wait_until(condition: Callable[[], object], timeout: float = 20.0,
+               what: str | Callable[[], str] = "condition") -> object:
+    """Poll ``condition`` until it is truthy or ``timeout`` passes (then fail naming ``what``, called if callable)."""
     deadline = time.monotonic() + timeout
     pause = 0.01
     while True:
@@ -28,7 +29,7 @@ def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
         time.sleep(pause)
         pause = min(pause * 2, 0.2)
 

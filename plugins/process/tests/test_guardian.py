@@ -22,30 +22,25 @@ def _tree(pid: int) -> list[int]:
         return []
 
 
-def _not_guardian(proc: psutil.Process) -> bool:
-    try:
-        return GUARDIAN not in proc.cmdline()
-    except psutil.Error:
-        return False
-
-
 def test_sigkill_of_a_parent_takes_every_mode_s_tree_grandchildren_included(project, reaper, gone, wait_until):
+    # The blocking run goes in a thread so that the main thread can say when all four are reported.
     parent_code = textwrap.dedent(f"""
-        from shadeos_process import ExecutionMode, execute_command
-        pids = [execute_command(["sh", "-c", {TREE!r}], mode=m).pid
-                for m in (ExecutionMode.BACKGROUND, ExecutionMode.MONITORED, ExecutionMode.INTERACTIVE)]
-        print(*pids, flush=True)
-        execute_command(["sh", "-c", {TREE!r}])  # BLOCKING: the parent waits here
+        import threading, time
+        from shadeos_process import ExecutionMode, execute_command, guard
+        for m in (ExecutionMode.BACKGROUND, ExecutionMode.MONITORED, ExecutionMode.INTERACTIVE):
+            execute_command(["sh", "-c", {TREE!r}], mode=m)
+        threading.Thread(target=execute_command, args=(["sh", "-c", {TREE!r}],)).start()  # BLOCKING
+        while len(guard.watched()) < 4:
+            time.sleep(0.01)
+        print(*guard.watched(), flush=True)
+        time.sleep(300)
     """)
     parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=project, stdout=subprocess.PIPE, text=True,
                               start_new_session=True)
     reaper.append(parent.pid)
     shells = [int(p) for p in parent.stdout.readline().split()]
     reaper.extend(shells)
-    blocking = wait_until(lambda: [c.pid for c in psutil.Process(parent.pid).children()
-                                   if c.pid not in shells and _not_guardian(c)], what="the blocking shell")
-    shells += blocking
-    reaper.extend(blocking)
+    assert len(shells) == 4
     # each shell has its two sleeps (or exec'd into the second one, which keeps the first as its child)
     trees = wait_until(lambda: [t for t in map(_tree, shells) if len(t) >= 2] if all(
         len(_tree(s)) >= 2 for s in shells) else None, what="every shell's sleeps")
@@ -55,7 +50,7 @@ def test_sigkill_of_a_parent_takes_every_mode_s_tree_grandchildren_included(proj
     parent.kill()
     parent.wait(timeout=10)
     wait_until(lambda: all(gone(p) for p in members), timeout=20,
-               what=f"every process of the trees to go; left: {[p for p in members if not gone(p)]}")
+               what=lambda: f"every process of the trees to go; left: {[p for p in members if not gone(p)]}")
 
 
 def _start_guardian(parent_of_guardian_code: str, cwd: os.PathLike[str]) -> subprocess.Popen[str]:
