@@ -30,6 +30,24 @@ CACHE_SAVE_EVERY = 5.0
 _BINARY = object()
 
 
+def _read(path: str, size: int) -> bytes:
+    """The whole file at ``path``, expected to hold ``size`` bytes: one ``read`` call unless it grew since.
+
+    Plain ``os`` calls: on 10,000 small files, ``open()``'s buffered file object cost as much as the reads.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) > size:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
+    finally:
+        os.close(fd)
+
+
 class Survey(NamedTuple):
     """A listing matched against the cache: what a full scan reuses and what it must read."""
 
@@ -77,8 +95,7 @@ class MapScanner:
     def _count(self, rel: str, stamp: Stamp) -> FileEntry | object | None:
         """Read and count ``rel``; ``_BINARY`` for a binary file, ``None`` if it vanished meanwhile."""
         try:
-            with open(self._prefix + rel, "rb") as handle:
-                data = handle.read()
+            data = _read(self._prefix + rel, stamp[0])
         except FileNotFoundError:
             return None
         except OSError as exc:

@@ -113,3 +113,14 @@ def test_the_markdown_map_is_rewritten_only_when_what_it_shows_changes(project, 
     out.unlink()
     kin_words("map", "--write", cwd=project)
     assert "- a.md <0.1k ✓" in out.read_text(encoding="utf-8")
+
+
+def test_a_file_read_after_it_grew_or_shrank_is_read_whole(tmp_path):
+    from shadeos_map.scanner import _read
+
+    path = tmp_path / "grown.md"
+    data = bytes(range(256)) * 9000  # over 2 MiB: more than one read after the expected size
+    path.write_bytes(data)
+    assert _read(str(path), 10) == data
+    assert _read(str(path), len(data)) == data
+    assert _read(str(path), len(data) * 2) == data
