@@ -76,26 +76,34 @@ WEIGHTS = {"letter_runs": 1.3822, "letters": -0.0108, "digit_runs": 0.1635, "dig
            "punct": 0.1597, "line_runs": 0.7758, "indents": -0.5735, "high_bytes": 0.5841}
 
 
-def features(text: str) -> dict[str, int]:
-    """The counts the estimate is a weighted sum of (bytes of the UTF-8 encoding, by class)."""
+_NAMES = tuple(WEIGHTS)
+_WEIGHTS = tuple(WEIGHTS.values())
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """The features' values, in the order of :data:`WEIGHTS`."""
     data = text.encode("utf-8", errors="surrogatepass")
     # Byte i of the text is bits 8i..8i+7 of m (little-endian), so "m << 8" puts each byte's class under the next byte.
     m = int.from_bytes(data.translate(_ONE_HOT), "little")
     letter, digit, punct, space, line, high = _class_masks(len(data))
     starts = m & ~(m << 8)
-    return {
-        "letter_runs": (starts & letter).bit_count(), "letters": (m & letter).bit_count(),
-        "digit_runs": (starts & digit).bit_count(), "digits": (m & digit).bit_count(),
-        "punct_runs": (starts & punct).bit_count(), "punct": (m & punct).bit_count(),
-        # A line break (bit 4) shifted by 7 lands on the space/tab bit (bit 3) of the next byte.
-        "line_runs": (starts & line).bit_count(), "indents": ((m << 7) & m & space).bit_count(),
-        "high_bytes": (m & high).bit_count(),
-    }
+    return ((starts & letter).bit_count(), (m & letter).bit_count(),
+            (starts & digit).bit_count(), (m & digit).bit_count(),
+            (starts & punct).bit_count(), (m & punct).bit_count(),
+            # A line break (bit 4) shifted by 7 lands on the space/tab bit (bit 3) of the next byte.
+            (starts & line).bit_count(), ((m << 7) & m & space).bit_count(),
+            (m & high).bit_count())
+
+
+def features(text: str) -> dict[str, int]:
+    """The counts the estimate is a weighted sum of (bytes of the UTF-8 encoding, by class)."""
+    return dict(zip(_NAMES, _counts(text)))
 
 
 def estimate_tokens(text: str) -> int:
     """Estimated token count of ``text`` (0 only for empty text)."""
     if not text:
         return 0
-    estimate = sum(WEIGHTS[name] * value for name, value in features(text).items())
+    # Summed in the order of WEIGHTS, as always: the same floating-point result, so the same rounding.
+    estimate = sum(w * v for w, v in zip(_WEIGHTS, _counts(text)))
     return max(1, round(estimate))
