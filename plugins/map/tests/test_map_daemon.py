@@ -35,6 +35,13 @@ def _wait(what: str, condition: Callable[[], bool], proc: subprocess.Popen, time
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _map_text(project: Path) -> str:
+    try:
+        return (project / ".kin" / "map.md").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
 def _phase(project: Path) -> dict | None:
     try:
         return json.loads((project / ".kin" / "state" / "phase.json").read_text())
@@ -75,8 +82,9 @@ def test_an_editors_atomic_save_is_seen_as_a_modification(project, map_daemon):
     temp.write_text(words(250))
     os.replace(temp, project / "doc.md")
     _wait("the atomic save in phase.json", _total_is(project, 250), map_daemon)
-    text = (project / ".kin" / "map.md").read_text(encoding="utf-8")
-    assert "- doc.md 0.2k ✓" in text and ".doc.md.swp-save" not in text
+    # phase.json is written just before the Markdown map: wait for the map too rather than read it in between.
+    _wait("the atomic save in the map", lambda: "- doc.md 0.2k ✓" in _map_text(project), map_daemon)
+    assert ".doc.md.swp-save" not in _map_text(project)
     # A rename away removes the file from the map (the event names only the destination).
     os.replace(project / "doc.md", project / "renamed.md")
     _wait("the rename", lambda: "renamed.md" in (project / ".kin" / "map.md").read_text(encoding="utf-8")
@@ -97,9 +105,15 @@ def test_a_burst_of_1000_writes_gives_one_consistent_map(project, map_daemon, ki
     _wait("the burst to be counted", _total_is(project, expected), map_daemon, timeout=60)
     fresh, _ = kin_words("map", "--json", cwd=project)
     assert fresh["total_tokens"] == expected
-    text = (project / ".kin" / "map.md").read_text(encoding="utf-8")
-    listed = [line.strip()[2:].split(" ")[0] for line in text.split("## Warnings")[0].splitlines()
-              if line.strip().startswith("- ") and not line.strip().startswith("- **")]
-    assert sorted(listed) == sorted(Path(f["path"]).name for f in fresh["files"])
+    names = sorted(Path(f["path"]).name for f in fresh["files"])
+
+    def listed() -> list[str]:
+        text = _map_text(project).split("## Warnings")[0]
+        return sorted(line.strip()[2:].split(" ")[0] for line in text.splitlines()
+                      if line.strip().startswith("- ") and not line.strip().startswith("- **"))
+
+    # The Markdown map is written just after phase.json: wait for it rather than read it in between.
+    _wait("the burst in the map", lambda: listed() == names, map_daemon)
+    text = _map_text(project)
     assert f"tokens in {len(fresh['files'])} files" in text
     assert map_daemon.poll() is None
