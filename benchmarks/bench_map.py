@@ -1,4 +1,4 @@
-"""The map on a synthetic repository: cold map, warm map (cache), one-file update beside ``wc -c``; the estimator beside ``wc -w``.
+"""The map on a synthetic repository: cold, warm and one-file maps beside ``wc -c``, the estimator beside ``wc -w``.
 
 ``python benchmarks/run.py map [--quick] [--json]``. The repository is a git
 work tree of 10,000 files (1,000 with ``--quick``) of mixed sizes: mostly
