@@ -1,8 +1,15 @@
 """Orchestrator: cycle time with 50 daemons running, SIGKILL -> RUNNING again, stop time of a 20-daemon team.
 
-Baselines measured in the same run: listing the same 50 processes with psutil
-(what any supervisor must at least do), a bare interpreter start of the daemon
-runner, and SIGTERM + wait of 20 runner processes started with plain subprocess.
+Cycles run at the team's own pace (``cycle = "0.02s"``), as in a real run:
+heartbeats land between them, cpu and memory come due, the state file is
+refreshed; back to back they would skip all of that. Each cycle's cost is
+timed, over enough cycles (600) for the p99 to mean something.
+
+Baselines measured in the same run: reading the status of the same 50
+processes with psutil (what any supervisor must at least do), timed right
+after each cycle so both see the same machine; a bare interpreter start of the
+daemon runner; and SIGTERM + wait of 20 runner processes started with plain
+subprocess.
 """
 from __future__ import annotations
 
@@ -41,7 +48,7 @@ def _workspace(n: int) -> Path:
     (root / "teams").mkdir()
     (root / "teams" / "bench.toml").write_text(textwrap.dedent('''
         [team]
-        cycle = "0.05s"
+        cycle = "0.02s"
         flap_restarts = 1000
         ''') + daemons)
     return root
@@ -82,8 +89,17 @@ def bench_cycle(n: int, repeat: int) -> list[dict]:
     try:
         _until(sup, lambda: _all_up(sup))
         pids = [c.pid for c in sup.children.values()]
-        cycle = summary(timeit(sup.cycle, repeat))
-        listing = summary(timeit(lambda: [psutil.Process(pid).status() for pid in pids], repeat))
+        cycles, listings = [], []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            sup.cycle()
+            middle = time.perf_counter()
+            [psutil.Process(pid).status() for pid in pids]
+            ended = time.perf_counter()
+            cycles.append(middle - began)
+            listings.append(ended - middle)
+            time.sleep(max(0.0, sup.cycle_s - (ended - began)))
+        cycle, listing = summary(cycles), summary(listings)
         restarts = []
         for i in range(5):
             child = list(sup.children.values())[i]
@@ -98,10 +114,10 @@ def bench_cycle(n: int, repeat: int) -> list[dict]:
         sup.shutdown()
         sup.lock.release()
     return [
-        {"metric": f"cycle p50, {n} daemons", "value": cycle["p50"], "baseline_name": f"psutil status of {n} pids",
+        {"metric": f"cycle p50, {n} daemons, {repeat} cycles", "value": cycle["p50"], "baseline_name": f"psutil status of {n} pids",
          "baseline": listing["p50"], "target": "< 5 ms"},
-        {"metric": f"cycle p99, {n} daemons", "value": cycle["p99"], "baseline_name": f"psutil status of {n} pids",
-         "baseline": listing["p99"], "target": "< 50 ms (seed budget)"},
+        {"metric": f"cycle p99, {n} daemons, {repeat} cycles", "value": cycle["p99"],
+         "baseline_name": f"psutil status of {n} pids", "baseline": listing["p99"], "target": "< 5 ms"},
         {"metric": "SIGKILL -> RUNNING again (median of 5)", "value": summary(restarts)["p50"],
          "baseline_name": "bare runner interpreter start", "baseline": interp["p50"],
          "target": "start_seconds 0.1 s included"},
@@ -140,7 +156,7 @@ def bench_stop(n: int) -> list[dict]:
 def main(as_json: bool = False, quick: bool = False) -> None:
     here = os.getcwd()
     try:
-        rows = bench_cycle(10 if quick else 50, 50 if quick else 300)
+        rows = bench_cycle(10 if quick else 50, 100 if quick else 600)
         rows += bench_stop(5 if quick else 20)
     finally:
         os.chdir(here)

@@ -44,6 +44,16 @@ class ConflictTracker:
         self.root = root
         self.first_seen: dict[tuple[str, str], tuple[float, float]] = {}
         self.active: dict[tuple[str, str, str], Conflict] = {}
+        self._normed: dict[tuple[Path, str], str] = {}  # claims repeat every cycle: normalise each spelling once
+
+    def _target(self, base: Path, name: str) -> str:
+        key = (base, name)
+        target = self._normed.get(key)
+        if target is None:
+            if len(self._normed) > 4096:
+                self._normed.clear()
+            target = self._normed[key] = _norm(self.root, base, name)
+        return target
 
     def _claims(self, seen: Mapping[str, Sequence[Seen]], now: float) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         files: dict[str, list[str]] = {}
@@ -54,9 +64,9 @@ class ConflictTracker:
                 luc = item.luciorbe
                 claims: list[tuple[str, dict[str, list[str]]]] = []
                 if luc.current_file:
-                    claims.append((_norm(self.root, item.path.parent, luc.current_file), files))
+                    claims.append((self._target(item.path.parent, luc.current_file), files))
                 if luc.extra.get("exclusive") is True:
-                    claims.append((_norm(self.root, item.path.parent, str(item.path.parent)), exclusive))
+                    claims.append((self._target(item.path.parent, str(item.path.parent)), exclusive))
                 for target, table in claims:
                     key = (daemon_id, target)
                     live.add(key)

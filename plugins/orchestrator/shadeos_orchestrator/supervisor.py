@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Supervisor", "NO_BACKGROUND"]
 
+#: Seconds between two writes of the state file when nothing but ages, cpu and memory changed.
+REFRESH_S = 1.0
 NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
@@ -72,10 +74,8 @@ class Supervisor:
         self.stoppers: dict[str, Future[int | None]] = {}
         self.pool: ThreadPoolExecutor | None = None
         self.seen: dict[str, list[Seen]] = {}
-        self.sampled: dict[int, tuple[float, int]] = {}
         self.started_at = iso_now()
         self._last_publish = 0.0
-        self._last_sample = 0.0
         self._dirty = True
         self._argv_cwd = os.getcwd()
 
@@ -133,10 +133,15 @@ class Supervisor:
         for child in self.children.values():
             self._step(child, now, wall)
         self._observe(now, wall)
+        self.resources.update([c.pid for c in self.children.values() if c.pid is not None], now)
+        held = {d: t.id for d, t in self.taskflow.held.items()}
         for daemon_id, kind, data in self.taskflow.step(self.children):
             self._event(self.children[daemon_id], kind, data,
                         f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
-        if self._dirty or wall - self._last_publish >= max(1.0, self.cycle_s):
+        if held != {d: t.id for d, t in self.taskflow.held.items()}:
+            self._dirty = True  # a task was completed or taken: no event, but the state shows it
+        # Publish what a reader would see change at once; ages, cpu and memory drift: refresh them once a second.
+        if self._dirty or wall - self._last_publish >= max(REFRESH_S, self.cycle_s):
             self.publish(wall)
         if self.display is not None:
             self.display.refresh(self)
@@ -224,6 +229,7 @@ class Supervisor:
     _phase_applied = False
 
     def _observe(self, now: float, wall: float) -> None:
+        self.reader.refresh()
         for daemon_id, child in self.children.items():
             mine = [s for s in self.reader.read(daemon_id) if child.pid is not None and s.luciorbe.pid == child.pid]
             self.seen[daemon_id] = mine
@@ -238,6 +244,8 @@ class Supervisor:
                 self._event(child, "late", {"age": age, "recovered": True}, "heartbeat back")
             if age > child.policy.late_limit:
                 self.begin_stop(child, restart=True, reason=f"silent for {age:.1f}s")
+        if self.reader.changed:
+            self.reader.changed, self._dirty = False, True
         new, resolved = self.conflicts.update(self.seen, wall)
         for conflict in new:
             with contextlib.suppress(OSError, KinError):
@@ -352,7 +360,7 @@ class Supervisor:
             seen = self.seen.get(daemon_id, [])
             home = max(seen, key=lambda s: s.updated).luciorbe if seen else None
             busy = next((s.luciorbe for s in seen if s.luciorbe.task and s.luciorbe.status == "processing"), home)
-            cpu, mem = self.sampled.get(child.pid or -1, (None, None))
+            cpu, mem = self.resources.values.get(child.pid or -1, (None, None))
             conflict = in_conflict.get(daemon_id)
             held = self.taskflow.held.get(daemon_id)
             daemons.append({
@@ -383,9 +391,6 @@ class Supervisor:
 
     def publish(self, wall: float | None = None) -> None:
         wall = time.time() if wall is None else wall
-        if wall - self._last_sample >= 1.0:
-            self._last_sample = wall
-            self.sampled = self.resources.sample(c.pid for c in self.children.values() if c.pid is not None)
         write_team_state(self.workspace, self.team.name, self.snapshot(wall))
         self._last_publish, self._dirty = wall, False
 
