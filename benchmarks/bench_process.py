@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import percentile, report, summary, timeit
@@ -23,23 +24,37 @@ IGNORER = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); t
 SETSID = "import os, time; os.setsid(); time.sleep(300)"
 
 
+def _interleaved(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, dict]:
+    """Median etc. of each function, measured in turns (one call of each per round) so load swings hit all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            times[name] += timeit(fn, 1, warmup=0)
+    return {name: summary(samples) for name, samples in times.items()}
+
+
 def _blocking(workspace: Workspace, runs: int) -> list[dict]:
     prepare()
     parent = os.getpid()
-    raw = summary(timeit(lambda: subprocess.run(["true"], capture_output=True), runs))
-    session = summary(timeit(lambda: subprocess.run(["true"], capture_output=True, start_new_session=True), runs))
-    lifeline = summary(timeit(lambda: subprocess.run(
+    execute_command(["true"], workspace=workspace)  # the first run starts this process's guardian
+    fig = _interleaved({
+        "raw": lambda: subprocess.run(["true"], capture_output=True),
+        "session": lambda: subprocess.run(["true"], capture_output=True, start_new_session=True),
+        "ours": lambda: execute_command(["true"], workspace=workspace),
+    }, runs)
+    # Not in the turns: a real fork leaves this process's pages copy-on-write, and whatever ran next would pay
+    # the faults.
+    fig["lifeline"] = summary(timeit(lambda: subprocess.run(
         ["true"], capture_output=True, start_new_session=True,
         preexec_fn=lambda: die_with_parent(signal.SIGKILL, parent_pid=parent)), runs))
-    execute_command(["true"], workspace=workspace)  # the first run starts this process's guardian
-    ours = summary(timeit(lambda: execute_command(["true"], workspace=workspace), runs))
+    ours = fig["ours"]["p50"]
     return [
-        {"metric": f"BLOCKING true, median of {runs}", "value": ours["p50"], "baseline_name": "subprocess.run",
-         "baseline": raw["p50"], "target": "ratio <= 1.3"},
-        {"metric": "  same, vs subprocess.run + setsid", "value": ours["p50"],
-         "baseline_name": "setsid Popen", "baseline": session["p50"]},
-        {"metric": "  same, vs subprocess.run + setsid + preexec pdeathsig", "value": ours["p50"],
-         "baseline_name": "preexec Popen", "baseline": lifeline["p50"]},
+        {"metric": f"BLOCKING true, median of {runs}", "value": ours, "baseline_name": "subprocess.run",
+         "baseline": fig["raw"]["p50"], "target": "ratio <= 1.3"},
+        {"metric": "  same, vs subprocess.run + setsid", "value": ours,
+         "baseline_name": "setsid Popen", "baseline": fig["session"]["p50"]},
+        {"metric": "  same, vs subprocess.run + setsid + preexec pdeathsig", "value": ours,
+         "baseline_name": "preexec Popen", "baseline": fig["lifeline"]["p50"]},
     ]
 
 

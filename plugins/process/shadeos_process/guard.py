@@ -111,7 +111,8 @@ def _send(state: _State, line: bytes) -> None:
     log.warning("the process guardian died (%s); starting a new one", error)
     if _start(state):
         with contextlib.suppress(OSError):
-            # a pid in ``live`` is not reaped yet, so it cannot have been reused: the guardian reads the right start time
+            # a pid in ``live`` is not reaped yet, so it cannot have been reused: the new guardian reads
+            # the right start time
             os.write(state.fd, b"".join(b"+%d\n" % pid for pid in sorted(state.live)))
 
 

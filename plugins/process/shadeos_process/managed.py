@@ -20,7 +20,6 @@ from shadeos_core.execution import ExecutionResult
 from shadeos_core.fsio import atomic_write_json
 from shadeos_core.workspace import Workspace
 
-from . import guard
 from .records import ProcessRecord, records_dir
 
 __all__ = ["ManagedProcess", "lookup", "require", "managed", "forget", "TAIL_LINES"]
@@ -145,6 +144,8 @@ class ManagedProcess:
 
     def _wait_and_finish(self) -> None:
         code = self.popen.wait()
+        from . import guard  # here, not at the top: kin --help imports this module
+
         guard.release(self.pid)
         for reader in self.readers:
             reader.join()

@@ -19,8 +19,7 @@ from shadeos_core.execution import CommandSpec, ExecutionResult
 from shadeos_core.execution import ExecutionMode as ModeBase
 from shadeos_core.workspace import Workspace, check_name
 
-from . import guard, managed
-from .collect import Collector
+from . import managed
 from .managed import ManagedProcess
 from .records import ProcessRecord, create_time, read_records, remove_record, write_record
 from .spawn import safe_name, spawn
@@ -152,7 +151,7 @@ class BlockingMode(ProcessMode):
     #: Seconds a blocking command may run before it is recorded under ``.kin/run/processes/``.
     RECORD_AFTER = 0.05
 
-    def _collect(self, entry: ManagedProcess, spec: CommandSpec, collector: Collector) -> bool:
+    def _collect(self, entry: ManagedProcess, spec: CommandSpec, collector: Any) -> bool:
         """Read to the end within the timeout (False if it expires), writing the record once past ``RECORD_AFTER``."""
         first = self.RECORD_AFTER if spec.timeout is None else min(self.RECORD_AFTER, spec.timeout)
         if collector.run(first):
@@ -169,6 +168,9 @@ class BlockingMode(ProcessMode):
         # acted on it, and the record's write and removal would cost more than running `true`.
         entry = self._start(spec, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, record=False)
         popen, result = entry.popen, entry.result
+        from . import guard  # here, not at the top: kin --help imports this module
+        from .collect import Collector
+
         collector = Collector(popen)
         try:
             if not self._collect(entry, spec, collector):

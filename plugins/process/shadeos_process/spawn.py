@@ -13,8 +13,6 @@ from typing import IO, Any
 from shadeos_core.errors import KinError, UsageError
 from shadeos_core.lifeline import die_with_parent, prepare
 
-from . import guard
-
 __all__ = ["CommandNotFound", "build_argv", "merged_env", "spawn", "safe_name", "watches_its_parent", "PDEATHSIG"]
 
 #: What a child receives when the process that started it dies. SIGKILL, because a
@@ -73,7 +71,10 @@ def _lifeline(parent: int) -> Any:
 
 
 def watches_its_parent(env: Mapping[str, str] | None) -> bool:
-    """True when the child is told (``KIN_PARENT_PID`` = this pid) to watch this process itself, as the daemon runner does."""
+    """True when the child is told (``KIN_PARENT_PID`` = this pid) to watch this process itself.
+
+    The daemon runner does: it re-arms PR_SET_PDEATHSIG with SIGTERM for its graceful teardown.
+    """
     return bool(env) and env.get("KIN_PARENT_PID") == str(os.getpid())  # type: ignore[union-attr]
 
 
@@ -94,6 +95,8 @@ def spawn(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, env
     death on its own terms (the daemon runner's graceful teardown).
     A missing executable raises :class:`CommandNotFound`.
     """
+    from . import guard  # here, not at the top: kin --help imports this module
+
     guarded = not watches_its_parent(env)
     if pdeathsig or not (guarded and guard.available()):
         prepare()
