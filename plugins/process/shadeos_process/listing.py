@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from shadeos_core.errors import UsageError
+from shadeos_core.errors import KinError, UsageError
 from shadeos_core.workspace import Workspace
 
 from .records import ProcessRecord, read_records
@@ -47,6 +47,10 @@ def resolve_target(workspace: Workspace, target: str) -> list[int] | None:
         pid = int(target)
         if pid <= 0:
             raise UsageError(f"invalid pid {target!r}")
+        import psutil
+
+        if not psutil.pid_exists(pid):
+            raise KinError(f"no process with pid {pid}", hint="see kin ps")
         return [pid]
     matches = [r.pid for _, r in read_records(workspace) if isinstance(r, ProcessRecord) and r.name == target
                and r.alive()]

@@ -108,6 +108,8 @@ def test_ps_kill_logs_and_janitor_from_other_kin_processes(project, kin, reaper,
         assert killed[0]["pid"] == row["pid"] and killed[0]["survivors"] == []
         assert gone(row["pid"])
         assert held.wait(timeout=20) == 128 + signal.SIGTERM
+        again = kin("kill", str(row["pid"]), cwd=project)
+        assert again.returncode == 1 and again.stderr.strip() == f"kin: error: no process with pid {row['pid']} (see kin ps)"
     finally:
         held.kill()
     # a record whose process is gone: the janitor removes it
