@@ -25,7 +25,7 @@ from .kernel import Kernel
 from .lifeline import die_with_parent
 from .mailbox import Mailbox, Message
 
-__all__ = ["DaemonRunner", "main", "runner_argv"]
+__all__ = ["DaemonRunner", "main", "runner_argv", "set_from_signal_handler"]
 
 log = logging.getLogger("kin.runner")
 EXIT_CRASH = 1
@@ -34,6 +34,27 @@ EXIT_CONFIG = 2
 
 class GracefulStop(BaseException):
     """Raised inside a running cycle when a stop signal arrives."""
+
+
+def set_from_signal_handler(*events: threading.Event) -> None:
+    """Set ``events`` from a signal handler without ever blocking it.
+
+    ``Event.set`` takes the event's lock. A handler runs on the main thread
+    between two bytecodes of whatever it interrupted, possibly inside that
+    same event's ``wait``/``clear``/``set`` or inside an earlier run of the
+    handler (the parent-death signal arrives once per thread of the dead
+    parent, microseconds apart): taking the lock there deadlocks the process
+    for good. A short-lived thread sets them instead, as soon as the lock is free.
+    """
+
+    def run() -> None:
+        for event in events:
+            event.set()
+
+    try:
+        threading.Thread(target=run, name="kin-signal", daemon=True).start()
+    except RuntimeError:
+        pass  # the interpreter is exiting: nobody is left waiting on them
 
 
 def runner_argv(team: str, daemon: str, *, cwd: str | None = None) -> list[str]:
@@ -51,6 +72,7 @@ class DaemonRunner:
         self.kernel = daemon.kernel
         self.wake = threading.Event()
         self.stopping = threading.Event()
+        self.stop_signalled = False  # set by the signal handler at once; ``stopping`` follows from a helper thread
         self.in_cycle = False
         self.changed: set[str] = set()
         self._changed_lock = threading.Lock()
@@ -60,10 +82,13 @@ class DaemonRunner:
 
     # -- signals -------------------------------------------------------------------------
     def _on_signal(self, signum: int, _frame: Any) -> None:
-        first = not self.stopping.is_set()
-        self.stopping.set()
-        self.wake.set()
-        if self.in_cycle and first:
+        # Plain attributes only: a repeated signal may interrupt this very handler (see set_from_signal_handler).
+        first = not self.stop_signalled
+        self.stop_signalled = True
+        if not first:
+            return
+        set_from_signal_handler(self.stopping, self.wake)
+        if self.in_cycle:
             raise GracefulStop(signal.Signals(signum).name)
 
     def install_signals(self) -> None:
@@ -163,7 +188,7 @@ class DaemonRunner:
             daemon.emit("started", pid=os.getpid())
             self.home.update(status="waiting")
             next_due = time.monotonic()
-            while not self.stopping.is_set():
+            while not (self.stopping.is_set() or self.stop_signalled):
                 now = time.monotonic()
                 if self.wake.is_set() or now >= next_due:
                     self.wake.clear()

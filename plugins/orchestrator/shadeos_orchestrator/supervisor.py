@@ -23,7 +23,7 @@ from shadeos_core.execution import CommandSpec
 from shadeos_core.fsio import read_json
 from shadeos_core.luciorbe import iso_now, process_matches, record_path
 from shadeos_core.mailbox import Mailbox
-from shadeos_core.runner import runner_argv
+from shadeos_core.runner import runner_argv, set_from_signal_handler
 from shadeos_core.teamstate import remove_team_state, state_path, write_team_state
 
 from .conflicts import ConflictTracker
@@ -123,7 +123,7 @@ class Supervisor:
             self.stop_requested = True
         else:
             self.force = True  # a second Ctrl+C: no more waiting
-        self.wake.set()
+        set_from_signal_handler(self.wake)  # never Event.set here: this thread may hold its lock
 
     # -- one cycle -----------------------------------------------------------------------
     def cycle(self) -> None:

@@ -120,7 +120,8 @@ def test_sigkill_of_the_orchestrator_takes_children_and_next_start_cleans_up(pro
     run.wait_exit()
     # a and b die with their parent (their lifeline); s is stuck in its teardown and outlives it.
     def survivors() -> dict[int, str]:
-        return {p.pid: " ".join(p.cmdline()[-4:]) for p in team_processes(project)}
+        # the command line as listed: asking again could meet a process that has just become a zombie
+        return {p.pid: " ".join(p.info["cmdline"][-4:]) for p in team_processes(project)}
 
     wait_for(lambda: set(survivors()) == {first["s"]["pid"]} or False, timeout=10,
              what=lambda: f"only the stuck daemon {first['s']['pid']} to outlive the orchestrator; now: {survivors()}")
