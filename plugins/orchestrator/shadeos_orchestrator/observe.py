@@ -167,6 +167,7 @@ class Resources:
         for pid in [p for p in self.values if p not in wanted]:
             del self.values[pid]
             self._last.pop(pid, None)
+            self._order.remove(pid)  # a reused pid must not find its old place in the queue
         for pid in wanted:
             if pid not in self.values:
                 self.values[pid] = (None, None)
@@ -178,9 +179,6 @@ class Resources:
             if budget <= 0:
                 break
             pid = self._order[0]
-            if pid not in self.values:
-                self._order.popleft()  # gone: dropped lazily
-                continue
             last = self._last.get(pid)
             if last is not None and now - last[0] < self.period:
                 break  # the queue is in reading order: nobody behind is due either
