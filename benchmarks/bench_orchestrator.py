@@ -14,6 +14,7 @@ subprocess.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,8 +39,12 @@ def register_daemons(register):
 '''
 
 
+_ROOTS: list[Path] = []
+
+
 def _workspace(n: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="kin-bench-orch-"))
+    _ROOTS.append(root)
     (root / "kin.toml").write_text("# benchmark workspace\n")
     (root / "plugin").mkdir()
     (root / "plugin" / "kin_bench_orchestrator.py").write_text(_PLUGIN)
@@ -160,6 +165,8 @@ def main(as_json: bool = False, quick: bool = False) -> None:
         rows += bench_stop(5 if quick else 20)
     finally:
         os.chdir(here)
+        for root in _ROOTS:
+            shutil.rmtree(root, ignore_errors=True)
     report("orchestrator", rows, as_json=as_json)
 
 
