@@ -95,11 +95,11 @@ def _tree_kill(size: int, grace: float) -> list[dict]:
         for s in sleeps:
             s.wait()
         raw = time.perf_counter() - t0
-    print(f"  tree of {len(members)} processes: survivors {len(alive)} (recorded {len(result.survivors)}), "
-          f"{len(result.killed)} needed SIGKILL")
-    return [{"metric": f"tree kill of {len(members)} (after {grace}s grace)", "value": max(took - grace, 1e-6),
+    # survivors get their own row below; no print here, it would break --json
+    return [{"metric": f"tree kill of {len(members)}, {len(result.killed)} needed SIGKILL (after {grace}s grace)",
+             "value": max(took - grace, 1e-6),
              "baseline_name": f"kill+wait {size} sleeps", "baseline": raw},
-            {"metric": "  survivors (count, target 0)", "value": float(len(alive))}]
+            {"metric": "  survivors (target 0)", "value": len(alive), "unit": "count"}]
 
 
 def _monitored(lines: int) -> list[dict]:

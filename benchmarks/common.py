@@ -45,7 +45,10 @@ def _fmt(seconds: float) -> str:
 
 
 def report(title: str, rows: Sequence[Row], *, as_json: bool = False) -> None:
-    """Print rows ``{"metric", "value", "baseline_name", "baseline", "target"}`` with the ratio value/baseline."""
+    """Print rows ``{"metric", "value", "baseline_name", "baseline", "target"}`` with the ratio value/baseline.
+
+    Values are seconds unless the row says ``"unit": "count"``.
+    """
     if as_json:
         print(json.dumps({"benchmark": title, "rows": [dict(r, ratio=_ratio(r)) for r in rows]}, indent=2))
         return
@@ -54,7 +57,8 @@ def report(title: str, rows: Sequence[Row], *, as_json: bool = False) -> None:
         ratio = _ratio(r)
         base = f"  vs {r['baseline_name']} {_fmt(r['baseline'])}  ratio {ratio:.2f}x" if r.get("baseline") else ""
         target = f"  (target: {r['target']})" if r.get("target") else ""
-        print(f"  {r['metric']:<44} {_fmt(r['value']):>10}{base}{target}")
+        value = str(r["value"]) if r.get("unit") == "count" else _fmt(r["value"])
+        print(f"  {r['metric']:<44} {value:>10}{base}{target}")
 
 
 def _ratio(row: Row) -> float | None:

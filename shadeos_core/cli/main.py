@@ -34,7 +34,8 @@ class KinGroup(click.RichGroup):
               help="Block a plugin for this run (repeatable); also KIN_DISABLE_PLUGINS=a,b.")
 @click.version_option(package_name="shadeos", prog_name="kin")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, plugin_opts: tuple[str, ...]) -> None:
+def cli(ctx: click.Context, debug: bool, plugin_opts: tuple[str, ...]) -> None:  # noqa: ARG001
+    # --debug and -p are read by _prescan before plugins load; they are declared here for --help and parsing.
     """Run teams of supervised daemons on the current project directory.
 
     `kin TEAM` starts a team (same as `kin run TEAM`). Teams come from kin.toml,
