@@ -11,11 +11,12 @@ __all__ = [
     "hookimpl", "Kernel", "Workspace", "Team", "DaemonSpec", "Daemon", "MetaDaemon", "Injection", "CycleResult",
     "Luciorbe", "Mailbox", "Message", "Janitor", "Cleanup", "Finding", "CheckContext", "ExecutionMode",
     "CommandSpec", "ExecutionResult", "MemoryBackend", "KinError", "ConfigError", "UsageError", "DaemonEvent",
+    "OptionError",
 ]
 
 _WHERE = {
     "hookimpl": "hookspecs", "Kernel": "kernel", "Workspace": "workspace", "Team": "team", "DaemonSpec": "team",
-    "Daemon": "daemon", "MetaDaemon": "daemon", "Injection": "daemon", "CycleResult": "daemon",
+    "Daemon": "daemon", "MetaDaemon": "daemon", "Injection": "daemon", "CycleResult": "daemon", "OptionError": "daemon",
     "Luciorbe": "luciorbe", "Mailbox": "mailbox", "Message": "mailbox", "Janitor": "janitor", "Cleanup": "janitor",
     "Finding": "checks", "CheckContext": "checks", "ExecutionMode": "execution", "CommandSpec": "execution",
     "ExecutionResult": "execution", "MemoryBackend": "memory", "KinError": "errors", "ConfigError": "errors",
@@ -24,7 +25,7 @@ _WHERE = {
 
 if TYPE_CHECKING:
     from .checks import CheckContext, Finding
-    from .daemon import CycleResult, Daemon, Injection, MetaDaemon
+    from .daemon import CycleResult, Daemon, Injection, MetaDaemon, OptionError
     from .errors import ConfigError, KinError, UsageError
     from .events import DaemonEvent
     from .execution import CommandSpec, ExecutionMode, ExecutionResult

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .tasks import Task
     from .team import DaemonSpec, Team
 
-__all__ = ["Daemon", "MetaDaemon", "Injection", "CycleResult", "SCOPES"]
+__all__ = ["Daemon", "MetaDaemon", "Injection", "CycleResult", "OptionError", "SCOPES"]
 
 SCOPES = ("global", "session", "private")
 
@@ -38,13 +38,31 @@ class Injection:
 
 @dataclass
 class CycleResult:
-    """What a cycle reports. ``status`` ``ok``/``idle``/``error``; the rest goes to the daemon's luciorbe and events."""
+    """What a cycle reports. ``status`` ``ok``/``idle``/``error``; the rest goes to the daemon's luciorbe and events.
+
+    ``next_in`` asks for the next cycle within that many seconds even when no
+    trigger fires (a daemon waiting for a budget window or a retry backoff).
+    """
 
     status: str = "ok"
     task: str | None = None
     progress: str | None = None
     notes: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    next_in: float | None = None
+
+
+class OptionError(KinError):
+    """A daemon type's option has a bad value: raised by :meth:`Daemon.check_options`, naming the ``key``.
+
+    The team file validator turns it into a one-line error pointing at the key's file and line.
+    """
+
+    exit_code = 2
+
+    def __init__(self, key: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.key = key
 
 
 class Daemon:
@@ -75,6 +93,15 @@ class Daemon:
         self.cycles = 0
         self.luciorbes = LuciorbeKeeper(self.workspace, self.daemon_id, daemon_type=spec.type, team=team.name,
                                         heartbeat_s=spec.heartbeat)
+
+    @classmethod
+    def check_options(cls, spec: DaemonSpec, kernel: Kernel) -> None:
+        """Check the values of this type's options when a team file is validated (before anything runs).
+
+        Raise :class:`OptionError` naming the key for a bad value, or a
+        :class:`~shadeos_core.errors.ConfigError` for a setting read elsewhere
+        (e.g. ``kin.toml``). The default accepts everything ``OPTIONS`` let through.
+        """
 
     # -- lifecycle, overridden by subclasses --------------------------------------------
     def setup(self) -> None:

@@ -192,11 +192,13 @@ class DaemonRunner:
                 now = time.monotonic()
                 if self.wake.is_set() or now >= next_due:
                     self.wake.clear()
-                    self.run_cycle()
+                    result = self.run_cycle()
                     if self.spec.every is not None:
                         next_due = max(next_due + self.spec.every, time.monotonic()) if now >= next_due else next_due
                     else:
                         next_due = float("inf")
+                    if result is not None and result.next_in is not None:
+                        next_due = min(next_due, time.monotonic() + max(0.0, result.next_in))
                     continue
                 self.wake.wait(min(next_due - now, 3600.0))
         except GracefulStop:

@@ -242,7 +242,16 @@ class _Validator:
             if pattern.startswith("/") or ".." in pattern.split("/"):
                 raise self.fail(keys + ("watch",), f"{pattern!r} leads outside the workspace",
                                 hint="use globs relative to the project root")
-        return DaemonSpec(name=dname, type=dtype, team=team, meta=meta, options=options, **fields)
+        spec = DaemonSpec(name=dname, type=dtype, team=team, meta=meta, options=options, **fields)
+        check = getattr(cls, "check_options", None)
+        if check is not None and self.kernel is not None:
+            from .daemon import OptionError
+
+            try:
+                check(spec, self.kernel)
+            except OptionError as exc:
+                raise self.fail(keys + (exc.key,), exc.message, exc.hint) from None
+        return spec
 
     def resolve_type(self, keys: tuple[str, ...], dtype: str, meta: bool) -> type | None:
         if self.kernel is None:
