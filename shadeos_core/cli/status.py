@@ -39,14 +39,21 @@ def command(app: App, team: str | None, as_json: bool) -> None:
     click.echo(f"team {state['team']}  pid {state.get('pid')}  {status}  since {since}  phase {state.get('phase') or '-'}")
     now = time.time()
     rows = []
+    models = any(d.get("model") for d in state.get("daemons", []))
     for d in state.get("daemons", []):
         uptime = format_duration(now - d["started"]) if d.get("started") else ""
         flags = "".join(f" {flag}" for flag in ("late", "conflict") if d.get(flag))
         beat = d.get("heartbeat_age")
+        spent = "" if d.get("input_tokens") is None else f"{d.get('input_tokens') or 0}/{d.get('output_tokens') or 0}"
         rows.append((d.get("name"), f"{d.get('state')}{flags}", d.get("pid") or "", uptime, d.get("restarts", 0),
-                     format_duration(beat) if isinstance(beat, (int, float)) else "", d.get("task", ""),
-                     d.get("progress", "")))
-    print_table(["daemon", "state", "pid", "uptime", "restarts", "beat", "task", "progress"], rows)
+                     format_duration(beat) if isinstance(beat, (int, float)) else "",
+                     *((d.get("model") or "", spent) if models else ()), d.get("task", ""), d.get("progress", "")))
+    print_table(["daemon", "state", "pid", "uptime", "restarts", "beat", *(("model", "tokens") if models else ()),
+                 "task", "progress"], rows)
+    for d in state.get("daemons", []):
+        # a daemon waiting for something a person must do says so whole, whatever the table cut
+        if str(d.get("progress", "")).startswith(("waiting:", "paused:")):
+            click.echo(f"  {d.get('name')}: {d['progress']}")
     for conflict in state.get("conflicts", []):
         click.echo(f"  conflict on {conflict.get('file')}: {conflict.get('waiting')} waits for {conflict.get('holder')}")
     for event in state.get("events", [])[-5:]:

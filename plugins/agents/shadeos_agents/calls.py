@@ -207,7 +207,8 @@ class Dialogue:
             conversation = llm.Conversation(model=self.client.model)
             conversation.responses = list(self.responses)
             holder["conversation"] = conversation
-            kwargs: dict[str, Any] = {}
+            # llm's Python API streams whenever asked: ask only a model that says it can
+            kwargs: dict[str, Any] = {"stream": bool(getattr(self.client.model, "can_stream", True))}
             if not self.responses:
                 kwargs["system"] = self.system
             if self.tools:

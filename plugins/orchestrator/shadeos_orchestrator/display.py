@@ -49,6 +49,12 @@ def _bytes(n: int | None) -> str:
     return f"{n:.0f}T"
 
 
+def tokens(daemon: dict[str, Any]) -> str:
+    """``in/out`` tokens a daemon that calls a model has spent (empty for others)."""
+    spent = (daemon.get("input_tokens"), daemon.get("output_tokens"))
+    return "" if spent == (None, None) else f"{spent[0] or 0}/{spent[1] or 0}"
+
+
 def table(supervisor: Supervisor) -> Any:
     """The dashboard: one row per daemon, then the recent events."""
     from rich.console import Group
@@ -59,7 +65,9 @@ def table(supervisor: Supervisor) -> Any:
     now = time.time()
     grid = Table(title=f"kin {supervisor.team.name}  phase {snap['phase'] or '-'}  pid {snap['pid']}",
                  header_style="bold", expand=False)
-    for column in ("daemon", "state", "pid", "uptime", "restarts", "phase", "task", "progress", "beat", "cpu", "mem"):
+    models = any(d.get("model") for d in snap["daemons"])
+    for column in ("daemon", "state", "pid", "uptime", "restarts", "phase", "task", "progress", "beat", "cpu", "mem",
+                   *(("model", "tokens") if models else ())):
         grid.add_column(column)
     for d in snap["daemons"]:
         state = Text(d["state"], style=_COLOURS.get(d["state"], ""))
@@ -72,7 +80,8 @@ def table(supervisor: Supervisor) -> Any:
                      format_duration(now - d["started"]) if d["started"] else "", str(d["restarts"]),
                      ",".join(phases) or "all", (d["task"] or "")[:40], d["progress"] or "",
                      format_duration(d["heartbeat_age"]) if d["heartbeat_age"] is not None else "",
-                     f"{d['cpu']:.0f}%" if d["cpu"] is not None else "", _bytes(d["memory"]))
+                     f"{d['cpu']:.0f}%" if d["cpu"] is not None else "", _bytes(d["memory"]),
+                     *((d.get("model") or "", tokens(d)) if models else ()))
     events = Text("\n".join(list(supervisor.events)[-6:]), style="dim")
     return Group(grid, events)
 

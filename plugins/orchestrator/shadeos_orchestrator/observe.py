@@ -15,7 +15,10 @@ from shadeos_core.fsio import read_json
 from shadeos_core.luciorbe import Luciorbe, MalformedLuciorbe, parse_iso, read_luciorbe
 from shadeos_core.workspace import Workspace
 
-__all__ = ["Seen", "LuciorbeReader", "Resources"]
+__all__ = ["Seen", "LuciorbeReader", "Resources", "MODEL_FIELDS"]
+
+#: Optional luciorbe fields of a daemon that calls a model (an agent): shown by kin status and the dashboard.
+MODEL_FIELDS = ("model", "input_tokens", "output_tokens")
 
 #: A directory modified this recently (ns) may change again within the same timestamp tick unseen.
 _SETTLE_NS = 100_000_000
@@ -32,7 +35,8 @@ class Seen:
 
 def _visible(luc: Luciorbe) -> tuple[object, ...]:
     """What of a luciorbe shows in the team's state, apart from its age."""
-    return (luc.pid, luc.status, luc.task, luc.progress, luc.current_file, luc.started_at, luc.extra.get("exclusive"))
+    return (luc.pid, luc.status, luc.task, luc.progress, luc.current_file, luc.started_at, luc.extra.get("exclusive"),
+            *(luc.extra.get(key) for key in MODEL_FIELDS))
 
 
 class LuciorbeReader:

@@ -27,7 +27,7 @@ from shadeos_core.runner import runner_argv, set_from_signal_handler
 from shadeos_core.teamstate import remove_team_state, state_path, write_team_state
 
 from .conflicts import ConflictTracker
-from .observe import LuciorbeReader, Resources, Seen
+from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .phase import PhaseReader
 from .states import DEFAULT_CYCLE, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
 from .taskflow import TaskFlow
@@ -375,6 +375,7 @@ class Supervisor:
                 "late": child.late, "cpu": cpu, "memory": mem,
                 "conflict": conflict.to_json() if conflict else None,
                 "held_task": held.id if held else None,
+                **{key: home.extra.get(key) if home else None for key in MODEL_FIELDS},
             })
         return {"pid": os.getpid(), "pid_started": self.lock_started, "started_at": self.started_at,
                 "updated_at": iso_now(wall), "phase": self.phase, "cycle": self.cycle_s, "daemons": daemons,
