@@ -180,6 +180,8 @@ class ModelClient:
         else:
             input_tokens, output_tokens = int(usage.input), int(usage.output)
         self.on_usage(input_tokens, output_tokens, estimated)
+        if not (text or "").strip() and not calls:
+            raise ModelError("garbage", f"{self.model_id} answered nothing (no text, no tool call)")
         return Reply(text or "", calls, input_tokens, output_tokens, estimated)
 
 

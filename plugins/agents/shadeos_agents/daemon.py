@@ -258,6 +258,13 @@ class AgentDaemon(Daemon):
                 summary: str = "", steps: list[dict[str, Any]] | None = None, wait: bool = False,
                 next_in: float | None = None) -> CycleResult:
         record["steps"] = steps or []
+        if wait and not self.gate.edits and self._same_wait(outcome, error):
+            # still waiting for the same thing: say it in the luciorbe, not in one more history line per trigger
+            if task is not None:
+                self.release_task(task, reason=error[:300])
+            self._home(progress=error[:200], waiting=error)
+            return CycleResult(status="idle", task=None, progress=error[:200], data={"outcome": outcome},
+                               next_in=next_in)
         commit_error = self._commit(record)
         if commit_error and outcome in ("ok", "nothing-to-do"):
             outcome, error = "error", commit_error
@@ -280,6 +287,13 @@ class AgentDaemon(Daemon):
         self._home(task=record["task"], progress=shown[:200], waiting=error if wait else "", current_file="")
         return CycleResult(status=status, task=record["task"] or None, progress=shown[:200],
                            notes=summary[:500] or None, data={"outcome": outcome}, next_in=next_in)
+
+    def _same_wait(self, outcome: str, error: str) -> bool:
+        last = self.records.last()
+        if last is None or last.get("outcome") != outcome:
+            return False
+        # the same reason, whatever the figures (a budget's spent tokens and resume time move)
+        return str(last.get("error", "")).split("(")[0] == error.split("(")[0]
 
     def _append(self, record: dict[str, Any], outcome: str, started: float, *, error: str = "",
                 summary: str = "") -> None:
