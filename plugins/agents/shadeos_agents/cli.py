@@ -58,14 +58,18 @@ def history(app: App, name: str, limit: int, as_json: bool) -> None:
     if not records:
         click.echo(f"{daemon_id} has no cycle recorded yet")
         return
-    rows = []
     for r in records:
         edited = sorted({e.get("path", "") for e in r.get("edits", []) if e.get("outcome") == "applied"})
-        outcome = r.get("outcome", "?") + (f": {r['error']}" if r.get("error") else "")
-        rows.append((r.get("time", ""), outcome, r.get("task", ""), ", ".join(edited),
-                     f"{r.get('input_tokens', 0)}/{r.get('output_tokens', 0)}", f"{r.get('duration', 0):.1f}s",
-                     (r.get("commit") or "")[:10]))
-    print_table(["time", "outcome", "task", "changed", "tokens in/out", "took", "commit"], rows)
+        when = str(r.get("time", ""))[:19].replace("T", " ")
+        click.echo(f"{when}  {r.get('outcome', '?')}  {r.get('task') or '(no task)'}")
+        details = [f"{r.get('input_tokens', 0)}/{r.get('output_tokens', 0)} tokens", f"{r.get('duration', 0):.1f}s"]
+        if r.get("commit"):
+            details.append(f"commit {r['commit'][:10]}")
+        click.echo("    " + " · ".join(details))
+        if edited:
+            click.echo("    changed " + ", ".join(edited))
+        if r.get("error"):
+            click.echo(f"    {r['error']}")
 
 
 def resolve_agent(app: App, name: str) -> str:

@@ -3,6 +3,8 @@
 Like the kernel's registries: each plugin's registrations are staged and
 kept all-or-nothing; a bad value or a name another plugin took is reported
 in one line naming both plugins, and that plugin's registrations are skipped.
+The agents plugin registers first, whatever the load order, so its builtin
+names can never be taken by another plugin.
 """
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ def _collect(pm: Any, hook: str, kind: str, check: Any) -> Registrations:
     caller = getattr(pm.hook, hook, None)
     if caller is None:
         return found
-    for impl in reversed(caller.get_hookimpls()):
+    # the agents plugin's own registrations first, then the others in load order: a plugin never takes a builtin name
+    impls = sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name != "agents")
+    for impl in impls:
         staged: dict[str, Any] = {}
 
         def register(name: str, value: Any, _staged: dict[str, Any] = staged, _plugin: str = impl.plugin_name) -> None:
