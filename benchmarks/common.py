@@ -55,9 +55,11 @@ def report(title: str, rows: Sequence[Row], *, as_json: bool = False) -> None:
     print(f"\n== {title}")
     for r in rows:
         ratio = _ratio(r)
-        base = f"  vs {r['baseline_name']} {_fmt(r['baseline'])}  ratio {ratio:.2f}x" if r.get("baseline") else ""
+        count = r.get("unit") == "count"
+        shown = (lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)) if count else _fmt
+        base = f"  vs {r['baseline_name']} {shown(r['baseline'])}  ratio {ratio:.2f}x" if r.get("baseline") else ""
         target = f"  (target: {r['target']})" if r.get("target") else ""
-        value = str(r["value"]) if r.get("unit") == "count" else _fmt(r["value"])
+        value = shown(r["value"])
         print(f"  {r['metric']:<44} {value:>10}{base}{target}")
 
 

@@ -237,6 +237,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeLLM
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # a client that went away (killed, timed out) is normal
+
 
 class FakeLLM:
     """The server; use as a context manager, or :meth:`start` / :meth:`stop`."""

@@ -183,3 +183,39 @@ def test_outside_a_git_repository_edits_are_made_and_the_missing_commit_is_said_
     assert cycles[0]["notes"] == ["not a git repository: no commit"] and cycles[1]["notes"] == []
     log = (project / ".kin" / "logs" / "solo.production.log").read_text()
     assert log.count("not a git repository") == 1
+
+
+def test_run_command_runs_only_allowed_commands_through_the_process_plugin(repo, fake, llm_env, runs):
+    (repo / "check.py").write_text("import sys\nprint('checked', sys.argv[1:])\nsys.exit(3)\n")
+    fake.script = scripted("Run the checks", [call("run_command", command="python3 check.py --fast"),
+                                              call("run_command", command="rm -rf /"),
+                                              call("run_command", command="python3 -c 'print(1)'")])
+    run = start(repo, llm_env, runs, {"production": {"model": "fake-tools", "commands": ["python3 check.py"]}})
+    cycle = run.cycles("production")[0]
+    assert [s["outcome"] for s in cycle["steps"]] == ["ok", "error", "error", "ok"]
+    results = fake.requests[-1].all_tool_results
+    assert results[0] == "exit code 3\nchecked ['--fast']"
+    assert results[1] == "error: 'rm -rf /' is not allowed; allowed: python3 check.py"
+    assert results[2].startswith("error: \"python3 -c 'print(1)'\" is not allowed")
+    assert cycle["outcome"] == "ok" and cycle["notes"] == ["ran python3 check.py --fast: exit code 3"]
+
+
+def test_what_an_agent_did_becomes_a_memory_and_secrets_never_reach_the_model(repo, fake, llm_env, runs, kin):
+    (repo / ".env").write_text("API_TOKEN=tok-do-not-send-9876\n")
+    (repo / "docs").mkdir()
+    (repo / "docs/guide.md").write_text("# Guide\nUse the parser.\n")
+    (repo / "docs/.env.local").write_text("API_TOKEN=tok-do-not-send-9876\n")
+    fake.script = scripted("Summarise docs/guide.md and .env into SUMMARY.md",
+                           [call("read_file", path=".env"),
+                            call("write_file", path="SUMMARY.md", content="The guide says: use the parser.\n")])
+    run = start(repo, llm_env, runs, {"production": {"model": "fake-tools", "read": ["docs/**", "*.env*", ".env"]}})
+    cycle = run.cycles("production")[0]
+    assert cycle["outcome"] == "ok"
+    work = fake.requests[1]
+    assert "docs/guide.md" in work.system and "Use the parser." in work.system  # the read globs are in context
+    assert all("tok-do-not-send-9876" not in r.text for r in fake.requests)
+    assert fake.requests[2].tool_results == ["error: .env: this file holds secrets: agents never read or write it"]
+    found = json.loads(kin("memory", "search", "Summarise SUMMARY", "--json", cwd=repo, env=llm_env,
+                           check=True).stdout)
+    assert [(m["stratum"], m["namespace"]) for m in found] == [("somatic", "daemons/solo.production")]
+    assert "SUMMARY.md" in found[0]["content"]
