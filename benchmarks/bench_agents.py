@@ -113,7 +113,7 @@ def _cycle_overhead(runs: int, files: int) -> list[dict]:
                            "GIT_COMMITTER_EMAIL": "b@x"})
         agent = _agent(root)
         task = "Extend src/pkg001/mod001.py and src/pkg002/mod002.py with a parse() function"
-        client = agent._client()
+        client = agent.client
 
         def assemble() -> None:
             builder = ContextBuilder(agent, agent.count_tokens)

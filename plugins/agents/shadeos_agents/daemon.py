@@ -69,11 +69,11 @@ class AgentDaemon(Daemon):
                                       hint=f"did you mean {close[0]!r}?" if close else f"tools: {', '.join(tools)}")
         key = "prompt" if settings.prompt else "role"
         try:
+            if settings.prompt:
+                kernel.workspace.inside(settings.prompt, what="prompt")
             RoleTemplates(kernel.workspace.root).load(settings.role, settings.prompt)
-        except ConfigError as exc:
+        except KinError as exc:
             raise OptionError(key, str(exc) if exc.where else exc.message, hint=exc.hint) from None
-        if settings.prompt:
-            kernel.workspace.inside(settings.prompt, what="prompt")
         choice = choose_model(settings.model, config, kernel.workspace)
         known = known_models()
         if choice.model not in known:
@@ -117,10 +117,11 @@ class AgentDaemon(Daemon):
         self.totals = {"input_tokens": int(previous.get("input_tokens") or 0),
                        "output_tokens": int(previous.get("output_tokens") or 0),
                        "cycles": int(previous.get("cycles") or 0)}
-        self.client: ModelClient | None = None
+        self._model_client: ModelClient | None = None
         self.gate: WriteGate = self._new_gate()
         self._said_no_git = False
         self.current_task = ""
+        self.waiting_task: Task | None = None
         self.cycles_tokens = [0, 0]
         self.state = ("starting", "")
         self._write_status()
@@ -160,7 +161,7 @@ class AgentDaemon(Daemon):
         record: dict[str, Any] = {"task": task.text if task else "", "task_id": task.id if task else None,
                                   "task_source": source, "model": self.model_id, "steps": []}
         try:
-            client = self._client()
+            client = self.client
             waiting = self._key_missing(client)
             if waiting:
                 return self._finish(record, "waiting", started, task, error=waiting, wait=True)
@@ -222,7 +223,6 @@ class AgentDaemon(Daemon):
         context = builder.build("")
         system = self.templates.render(self.template, context.variables)
         self._home(task="choosing a task", progress="")
-        assert self.client is not None
         reply = self.client.dialogue(system).say(CHOOSE)
         lines = [line.strip().strip("-*#>`\"' ").strip() for line in reply.text.splitlines()]
         chosen = next((line for line in lines if line), "")
@@ -233,6 +233,12 @@ class AgentDaemon(Daemon):
     # -- tasks ---------------------------------------------------------------------------------------
     def _take_task(self, injections: Sequence[Injection]) -> tuple[Task | None, str]:
         from shadeos_core.tasks import TaskQueue
+
+        if self.waiting_task is not None:
+            held = TaskQueue(self.workspace).get(self.waiting_task.id)
+            self.waiting_task = None
+            if held is not None and held.state == "claimed" and held.holder == self.daemon_id:
+                return held, "queue"
 
         for injection in injections:
             message = injection.content
@@ -260,8 +266,7 @@ class AgentDaemon(Daemon):
         record["steps"] = steps or []
         if wait and not self.gate.edits and self._same_wait(outcome, error):
             # still waiting for the same thing: say it in the luciorbe, not in one more history line per trigger
-            if task is not None:
-                self.release_task(task, reason=error[:300])
+            self.waiting_task = task
             self._home(progress=error[:200], waiting=error)
             return CycleResult(status="idle", task=None, progress=error[:200], data={"outcome": outcome},
                                next_in=next_in)
@@ -272,9 +277,12 @@ class AgentDaemon(Daemon):
             error = f"{error}; {commit_error}" if error else commit_error
         self._append(record, outcome, started, error=error, summary=summary)
         self.records.end()
+        self.waiting_task = None
         if task is not None:
             if outcome in ("ok", "nothing-to-do"):
                 self.complete_task(task, {"outcome": outcome, "summary": summary, "commit": record.get("commit")})
+            elif wait:
+                self.waiting_task = task  # kept (still claimed) for when the key or the budget is back
             else:
                 self.release_task(task, reason=f"{outcome}: {error}"[:300])
         self.totals["cycles"] += 1
@@ -367,22 +375,24 @@ class AgentDaemon(Daemon):
             self.remember(what, stratum="somatic", quiet=True)
 
     # -- the model --------------------------------------------------------------------------------------
-    def _client(self) -> ModelClient:
+    @property
+    def client(self) -> ModelClient:
+        """The agent's model client (made on first use: resolving the model may raise a ``ConfigError``)."""
         from .budget import Budget, UsageLedger
         from .calls import ModelClient
         from .modelchoice import key_state, resolve_model
 
-        if self.client is None:
+        if self._model_client is None:
             model = resolve_model(self.choice)
             self.model_id = str(getattr(model, "model_id", self.choice.model))
             budget = Budget(UsageLedger(self.records.usage_path), per_hour=self.settings.tokens_per_hour,
                             per_day=self.settings.tokens_per_day, team_per_day=self.config.tokens_per_day,
                             team_dir=self.records.directory.parent, team=self.team.name)
-            self.client = ModelClient(model, timeout=self.settings.timeout, retries=self.settings.retries,
+            self._model_client = ModelClient(model, timeout=self.settings.timeout, retries=self.settings.retries,
                                       backoff=self.settings.backoff, budget=budget,
                                       key_hint=key_state(model).how_to_set or "llm keys set <provider>",
                                       estimate=self.count_tokens, on_usage=self._on_usage, on_retry=self._on_retry)
-        return self.client
+        return self._model_client
 
     def _key_missing(self, client: ModelClient) -> str:
         from .modelchoice import key_state
@@ -397,8 +407,9 @@ class AgentDaemon(Daemon):
         self.cycles_tokens[1] += output_tokens
         self.totals["input_tokens"] += input_tokens
         self.totals["output_tokens"] += output_tokens
-        assert self.client is not None and self.client.budget is not None
-        self.client.budget.ledger.add(input_tokens + output_tokens)
+        client = self._model_client
+        assert client is not None and client.budget is not None
+        client.budget.ledger.add(input_tokens + output_tokens)
         self._home(input_tokens=self.totals["input_tokens"], output_tokens=self.totals["output_tokens"])
 
     def _on_retry(self, error: Any, pause: float) -> None:
@@ -461,10 +472,14 @@ class AgentDaemon(Daemon):
             self.log.warning("cannot write %s", self.records.status_path, exc_info=True)
 
     def status(self) -> dict[str, Any]:
+        if not hasattr(self, "records"):
+            return super().status()
         return {**super().status(), "role": self.settings.role, "model": self.model_id, "state": self.state[0],
                 **self.totals}
 
     def teardown(self) -> None:
+        if not hasattr(self, "records"):
+            return  # setup did not get far enough to have anything to say
         self.state = ("stopped", "")
         self._write_status()
 

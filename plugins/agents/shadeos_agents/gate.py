@@ -249,7 +249,7 @@ class WriteGate:
             finally:
                 os.close(fd)
             os.chmod(temp, mode)
-            _pause_for_tests()
+            _pause_for_tests(target)
             os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -258,15 +258,17 @@ class WriteGate:
         lease.note_temp(None)
 
 
-def _pause_for_tests() -> None:
-    """Fault injection for the kill-mid-write test: ``KIN_AGENTS_PAUSE_BEFORE_REPLACE=<seconds>``.
+def _pause_for_tests(target: Path) -> None:
+    """Fault injection for the kill-mid-write tests: ``KIN_AGENTS_PAUSE_BEFORE_REPLACE=<seconds>[:<file name>]``.
 
     The temporary file is complete and the target untouched at this point, the
-    worst moment for a SIGKILL; the test proves no torn file and a broken lease.
+    worst moment for a SIGKILL; the tests prove no torn file and a broken lease.
     """
-    pause = os.environ.get("KIN_AGENTS_PAUSE_BEFORE_REPLACE")
-    if pause:
+    setting = os.environ.get("KIN_AGENTS_PAUSE_BEFORE_REPLACE")
+    if setting:
         import time
 
-        with contextlib.suppress(ValueError):
-            time.sleep(float(pause))
+        seconds, _, name = setting.partition(":")
+        if not name or name == target.name:
+            with contextlib.suppress(ValueError):
+                time.sleep(float(seconds))

@@ -143,7 +143,7 @@ class Leases:
 
     def sweep(self) -> list[dict[str, Any]]:
         """Break every lease a dead holder left (free lock, record still there); returns their records."""
-        broken = []
+        broken: list[dict[str, Any]] = []
         if not self.directory.is_dir():
             return broken
         for entry in os.scandir(self.directory):

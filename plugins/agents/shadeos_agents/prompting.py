@@ -42,11 +42,28 @@ def builtin_roles() -> set[str]:
 
 @lru_cache(maxsize=8)
 def _environment(project_root: str) -> SandboxedEnvironment:
-    from jinja2 import FileSystemLoader
+    from jinja2 import FileSystemLoader, TemplateNotFound
     from jinja2.sandbox import SandboxedEnvironment
 
+    from shadeos_core.workspace import Workspace
+
+    from .policy import PathPolicy, Refused
+
     root = Path(project_root)
-    loader = FileSystemLoader([str(root / "prompts"), str(ROLES_DIR), str(root)])
+    policy = PathPolicy(Workspace(root))
+
+    class ProjectLoader(FileSystemLoader):
+        """Templates of the project and the plugin; never a secret, nor kin's or git's state (an include of
+        ``.env`` in a template would put a secret in every prompt)."""
+
+        def get_source(self, environment: Any, template: str) -> Any:
+            try:
+                policy.check_read(template)
+            except Refused as exc:
+                raise TemplateNotFound(f"{template} ({exc.reason})") from None
+            return super().get_source(environment, template)
+
+    loader = ProjectLoader([str(root / "prompts"), str(ROLES_DIR), str(root)])
     return SandboxedEnvironment(loader=loader, autoescape=False, keep_trailing_newline=True, trim_blocks=False)
 
 

@@ -219,3 +219,17 @@ def test_what_an_agent_did_becomes_a_memory_and_secrets_never_reach_the_model(re
                            check=True).stdout)
     assert [(m["stratum"], m["namespace"]) for m in found] == [("somatic", "daemons/solo.production")]
     assert "SUMMARY.md" in found[0]["content"]
+
+
+def test_a_commit_the_pre_commit_hook_refuses_ends_the_cycle_as_an_error_and_keeps_the_change(repo, fake, llm_env,
+                                                                                               runs):
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'house rule: no TODO files' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    fake.script = scripted("Add TODO.md", [call("write_file", path="TODO.md", content="- one\n")])
+    head = git(repo, "rev-parse", "HEAD")
+    run = start(repo, llm_env, runs, {"production": {"model": "fake-tools"}})
+    cycle = run.cycles("production")[0]
+    assert cycle["outcome"] == "error" and cycle["commit"] is None
+    assert cycle["error"] == "commit failed: house rule: no TODO files"
+    assert git(repo, "rev-parse", "HEAD") == head and (repo / "TODO.md").read_text() == "- one\n"

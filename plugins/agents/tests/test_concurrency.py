@@ -209,3 +209,29 @@ def test_soak_ten_agents_on_three_files_with_random_sigkills_lose_no_update(repo
                 if edit.get("reapplied") or edit.get("waited_for"):
                     assert (f"soak.{name}", edit["path"]) in contended  # every conflict is in the events
     assert len(contended) >= 5
+
+
+def test_what_an_agent_changed_before_it_was_killed_is_committed_by_its_next_life(repo, fake, llm_env, runs,
+                                                                                 tmp_path):
+    choices = iter(["Write first.txt then slow.txt"])
+
+    def script(request: Request) -> Reply:
+        if is_choosing(request):
+            return Reply(text=next(choices, "NOTHING TO DO"))
+        steps = [call("write_file", path="first.txt", content="1\n"), call("write_file", path="slow.txt", content="2\n")]
+        return Reply(tool_calls=[steps[min(request.turns, 1)]])
+
+    fake.script = script
+    env, _events = with_events(llm_env, tmp_path, KIN_AGENTS_PAUSE_BEFORE_REPLACE="30:slow.txt")
+    (repo / "teams").mkdir()
+    (repo / "teams/solo.toml").write_text(agent_team("solo", {"production": {"model": "fake-tools"}}))
+    runs.append(run := TeamRun(repo, "solo", env))
+    wait_for(lambda: any(repo.glob(".slow.txt.*.kin.tmp")), 60, "the second write in progress")
+    assert (repo / "first.txt").read_text() == "1\n"
+    os.kill(run.daemon("production")["pid"], signal.SIGKILL)
+    recovered = run.cycles("production")[0]
+    assert (recovered["outcome"], recovered["task_source"]) == ("interrupted", "recovered")
+    assert recovered["task"] == "Write first.txt then slow.txt" and recovered["commit"]
+    assert git(repo, "show", "--name-only", "--format=%an|%s", "HEAD").split("\n")[:3] == [
+        "production (kin)|Write first.txt then slow.txt", "", "first.txt"]
+    assert not (repo / "slow.txt").exists() and not any(repo.glob(".slow.txt.*"))
