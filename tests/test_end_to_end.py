@@ -13,20 +13,9 @@ import psutil
 import pytest
 
 from helpers import kill_group, wait_for
+from shadeos_core.testing import team_processes
 
 pytestmark = pytest.mark.slow
-
-
-def team_processes(project: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["cmdline", "cwd"]):
-        try:
-            cmdline = proc.info["cmdline"] or []
-            if "shadeos_core.runner" in cmdline and proc.info["cwd"] == str(project):
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
 
 
 def state(project: Path, team: str) -> dict[str, Any] | None:

@@ -1,19 +1,14 @@
 """Helpers for the agents plugin's tests: a scripted model server, a real git project, `kin <team>` as a process."""
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
-from shadeos_core.testing import wait_for
+from shadeos_core import testing
+from shadeos_core.testing import team_processes, wait_for
 
 from fakellm import FakeLLM, Reply, Request, call, llm_home
 
@@ -76,43 +71,8 @@ def agent_team(name: str, agents: dict[str, dict[str, Any]], *, team: dict[str, 
     return "\n".join(lines) + "\n"
 
 
-def team_processes(project: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
-        cmd = proc.info["cmdline"] or []
-        if proc.info["status"] != psutil.STATUS_ZOMBIE and "shadeos_core.runner" in cmd \
-                and any(str(project) in part for part in cmd):
-            found.append(proc)
-    return found
-
-
-class TeamRun:
+class TeamRun(testing.TeamRun):
     """``kin <team>`` as a real process in ``project``, with ``env`` (the llm configuration among it)."""
-
-    def __init__(self, project: Path, team: str, env: dict[str, str]) -> None:
-        self.project = project
-        self.team = team
-        self.out_path = project.parent / f"{team}.{time.time_ns()}.out"
-        with open(self.out_path, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "shadeos_core", team], cwd=project,
-                                         env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-
-    @property
-    def output(self) -> str:
-        return self.out_path.read_text(errors="replace")
-
-    def state(self) -> dict[str, Any] | None:
-        try:
-            return json.loads((self.project / ".kin" / "run" / "teams" / f"{self.team}.json").read_text())
-        except (OSError, ValueError):
-            return None
-
-    def daemon(self, name: str) -> dict[str, Any] | None:
-        for d in (self.state() or {}).get("daemons", []):
-            if d["name"] == name:
-                return d
-        return None
 
     def cycles(self, name: str, at_least: int = 1, timeout: float = 60.0) -> list[dict[str, Any]]:
         """Wait until agent ``name`` recorded ``at_least`` cycles; returns its history (oldest first)."""
@@ -125,17 +85,3 @@ class TeamRun:
             extra = log.read_text(errors="replace")[-3000:] if log.exists() else ""
             raise AssertionError(f"{daemon_id} did not record {at_least} cycle(s)\n{self.output[-3000:]}\n{extra}") \
                 from None
-
-    def stop(self, timeout: float = 60.0) -> int:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signal.SIGINT)
-        return self.proc.wait(timeout=timeout)
-
-    def kill_everything(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-        for proc in team_processes(self.project):
-            with contextlib.suppress(psutil.Error):
-                proc.kill()

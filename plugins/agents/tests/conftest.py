@@ -1,7 +1,6 @@
 """Fixtures of the agents plugin's tests: a scripted model server reached through llm, a git project."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,13 +28,9 @@ def llm_env(tmp_path: Path, fake: FakeLLM) -> dict[str, str]:
 
 
 @pytest.fixture
-def repo(project: Path) -> Path:
-    """The project as a git repository with one commit (kin's state ignored, as kin init does)."""
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
-    (project / ".gitignore").write_text(".kin/\n.luciorbe*\n")
-    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
-    subprocess.run(["git", "commit", "-q", "-m", "initial"], cwd=project, check=True)
-    return project
+def repo(git_repo: Path) -> Path:
+    """The project as a git repository with one commit (kin's state ignored)."""
+    return git_repo
 
 
 @pytest.fixture

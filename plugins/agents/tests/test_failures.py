@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from agents_testkit import Reply, Request, TeamRun, agent_team, call, is_choosing, scripted, team_processes, wait_for
+from agents_testkit import Reply, Request, TeamRun, agent_team, call, scripted, team_processes, wait_for
 
 
 def start(repo, llm_env, runs, **agent):
