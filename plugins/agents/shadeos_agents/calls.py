@@ -11,6 +11,7 @@ wait at once.
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -70,9 +71,20 @@ def _retry_after(exc: BaseException) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+#: What keys look like in the error messages providers send back (often with the key, or part of it, echoed).
+_KEYLIKE = re.compile(r"\b(sk|pk|rk|ak|key|api|gsk|xai|hf)[-_][A-Za-z0-9_*.\-]{8,}", re.I)
+_BEARER = re.compile(r"(Bearer|token|api[-_]?key)([=: ]+)[A-Za-z0-9_*.\-]{8,}", re.I)
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like a key replaced (a provider's error may echo the key it was sent)."""
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+    return _KEYLIKE.sub(lambda m: f"{m.group(1)}-[redacted]", text)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:300]
+    return redact(text)[:300]
 
 
 def classify(exc: BaseException, *, model_id: str, key_hint: str) -> Exception:

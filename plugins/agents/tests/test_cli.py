@@ -42,3 +42,38 @@ def test_kin_models_marks_the_default_and_says_how_to_set_a_missing_key(project,
     assert lines[0] == "kin's default model: fake-keyed (from kin.toml) — no key: run llm keys set fake"
     assert any(line.strip().startswith("* fake-keyed") for line in lines)
     assert "set a missing key with: llm keys set fake" in out
+
+
+def test_the_live_dashboard_shows_each_agents_task_model_and_tokens(repo, fake, llm_env):
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fake.script = scripted("Write docs/intro.md", [call("write_file", path="docs/intro.md", content="# Intro\n")])
+    (repo / "teams").mkdir()
+    (repo / "teams/solo.toml").write_text(agent_team("solo", {"writer": {"model": "fake-tools"}}))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "shadeos_core", "solo"], cwd=repo, stdin=slave, stdout=slave,
+                            stderr=slave, env={**os.environ, **llm_env, "COLUMNS": "200", "LINES": "40",
+                                               "TERM": "xterm"}, start_new_session=True)
+    os.close(slave)
+    screen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and b"300/60" not in screen:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    screen += os.read(master, 65536)
+                except OSError:
+                    break
+        text = screen.decode("utf-8", "replace")
+        assert "300/60" in text and "fake-tools" in text and "Write docs/intro.md" in text
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+        os.close(master)

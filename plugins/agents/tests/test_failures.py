@@ -138,3 +138,30 @@ def test_ctrl_c_during_a_model_call_stops_the_agent_within_its_stop_timeout(repo
     assert run.proc.wait(timeout=30) == 0, run.output
     assert team_processes(repo) == [] and not list(repo.rglob(".luciorbe*"))
     assert run.cycles("production")[0]["outcome"] == "interrupted"
+
+
+def test_a_refused_connection_is_an_error_cycle_with_the_daemon_running(repo, fake, llm_env, runs, tmp_path):
+    import socket
+
+    from agents_testkit import llm_home
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    env = llm_home(tmp_path / "llm-down", fake.url, models=[
+        {"model_id": "fake-down", "model_name": "down", "supports_tools": True,
+         "api_base": f"http://127.0.0.1:{port}/v1"}])
+    run = start(repo, env, runs, model="fake-down", retries=1)
+    cycle = run.cycles("production", timeout=90)[0]
+    assert cycle["outcome"] == "error" and cycle["error"].startswith("model fake-down: connection:")
+    running_without_restarts(run)
+
+
+def test_what_a_provider_says_about_a_key_is_never_recorded(repo, fake, llm_env, runs):
+    fake.script = lambda request: Reply(status=400, text="Invalid request with key sk-proj-ABCDEF1234567890abcdef "
+                                                         "(header Bearer sk-proj-ABCDEF1234567890abcdef)")
+    run = start(repo, llm_env, runs)
+    cycle = run.cycles("production", timeout=60)[0]
+    assert cycle["outcome"] == "error" and "http 400" in cycle["error"]
+    assert "ABCDEF1234567890" not in json.dumps(cycle) and "sk-[redacted]" in cycle["error"]
+    assert len(fake.requests) == 1  # a 400 is not worth another attempt
