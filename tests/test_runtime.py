@@ -137,3 +137,12 @@ def test_unknown_team_or_daemon_is_one_line_exit_2(project, write):
     proc = start_runner("t", "nobody", project, plugin_env("sampledaemons"))
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and err.count("\n") == 1 and "no daemon 'nobody'" in err
+
+
+def test_a_cycle_that_asks_for_its_next_run_sooner_gets_it_without_any_trigger(project, write):
+    write("teams/t.toml", '[daemons.rec]\ntype = "recorder"\nevery = "1h"\nagain_in = 0.2\nheartbeat = "0.3s"\n')
+    proc = start_runner("t", "rec", project, plugin_env("sampledaemons"))
+    try:
+        wait_for(lambda: len([r for r in records(project) if "cycle" in r]) >= 3, what="cycles every 0.2s, not 1h")
+    finally:
+        kill_group(proc)

@@ -92,6 +92,8 @@ def test_nearest_directory_wins_when_run_from_a_subdirectory(kernel, write, proj
     ('[daemons.a]\n', ["has no type"]),
     ('[teem]\nname = "x"\n', ["unknown key", "'team'"]),
     ('[daemons.a]\ntype = "recorder"\nrecord = 3\n', ["daemons.a.record", "expected str"]),
+    ('[daemons.a]\ntype = "recorder"\n\ncrash_on = ""\n', ["teams/t.toml:4", "daemons.a.crash_on: cannot be empty",
+                                                         "name the message"]),  # the type's own check_options
     ('[daemons.a\ntype = "recorder"\n', ["TOML syntax error", "line 1"]),
 ])
 def test_bad_team_files_get_one_precise_error(kernel, write, text, expected):

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["print_json", "print_table", "fit_columns", "console", "err"]
+__all__ = ["print_json", "print_table", "fit_columns", "console", "err", "tokens_cell"]
 
 
 def print_json(value: Any) -> None:
@@ -62,3 +62,9 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title:
 def err(message: str) -> None:
     """One line on stderr."""
     sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def tokens_cell(daemon: dict[str, Any]) -> str:
+    """``in/out`` tokens of a daemon that calls a model, from the team state (empty for the others)."""
+    spent = (daemon.get("input_tokens"), daemon.get("output_tokens"))
+    return "" if spent == (None, None) else f"{spent[0] or 0}/{spent[1] or 0}"

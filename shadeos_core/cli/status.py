@@ -9,7 +9,7 @@ from ..durations import format_duration
 from ..errors import UsageError
 from ..teamstate import read_team_states
 from .app import App
-from .output import print_json, print_table
+from .output import print_json, print_table, tokens_cell
 
 
 @click.command("status")
@@ -44,10 +44,9 @@ def command(app: App, team: str | None, as_json: bool) -> None:
         uptime = format_duration(now - d["started"]) if d.get("started") else ""
         flags = "".join(f" {flag}" for flag in ("late", "conflict") if d.get(flag))
         beat = d.get("heartbeat_age")
-        spent = "" if d.get("input_tokens") is None else f"{d.get('input_tokens') or 0}/{d.get('output_tokens') or 0}"
         rows.append((d.get("name"), f"{d.get('state')}{flags}", d.get("pid") or "", uptime, d.get("restarts", 0),
                      format_duration(beat) if isinstance(beat, (int, float)) else "",
-                     *((d.get("model") or "", spent) if models else ()), d.get("task", ""), d.get("progress", "")))
+                     *((d.get("model") or "", tokens_cell(d)) if models else ()), d.get("task", ""), d.get("progress", "")))
     print_table(["daemon", "state", "pid", "uptime", "restarts", "beat", *(("model", "tokens") if models else ()),
                  "task", "progress"], rows)
     for d in state.get("daemons", []):

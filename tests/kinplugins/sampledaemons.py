@@ -11,7 +11,14 @@ from shadeos_core import CycleResult, Daemon, MetaDaemon, hookimpl
 class Recorder(Daemon):
     """Appends one JSON line per cycle to ``record`` (relative to the workspace): what it was injected."""
 
-    OPTIONS = {"record": str, "crash_on": str, "slow_cycle": (int, float)}
+    OPTIONS = {"record": str, "crash_on": str, "slow_cycle": (int, float), "again_in": (int, float)}
+
+    @classmethod
+    def check_options(cls, spec, kernel):
+        from shadeos_core import OptionError
+
+        if spec.options.get("crash_on") == "":
+            raise OptionError("crash_on", "cannot be empty", hint="name the message that makes it crash")
 
     def setup(self) -> None:
         self.out = self.workspace.inside(self.options.get("record", f"{self.name}.jsonl"))
@@ -27,7 +34,7 @@ class Recorder(Daemon):
             handle.write(json.dumps(entry) + "\n")
         if self.options.get("slow_cycle"):
             time.sleep(float(self.options["slow_cycle"]))
-        return CycleResult(task="recording", progress=str(self.cycles + 1))
+        return CycleResult(task="recording", progress=str(self.cycles + 1), next_in=self.options.get("again_in"))
 
     def teardown(self) -> None:
         with open(self.out, "a") as handle:

@@ -5,6 +5,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from shadeos_core.cli.output import tokens_cell
 from shadeos_core.durations import format_duration
 
 if TYPE_CHECKING:
@@ -49,12 +50,6 @@ def _bytes(n: int | None) -> str:
     return f"{n:.0f}T"
 
 
-def tokens(daemon: dict[str, Any]) -> str:
-    """``in/out`` tokens a daemon that calls a model has spent (empty for others)."""
-    spent = (daemon.get("input_tokens"), daemon.get("output_tokens"))
-    return "" if spent == (None, None) else f"{spent[0] or 0}/{spent[1] or 0}"
-
-
 def table(supervisor: Supervisor) -> Any:
     """The dashboard: one row per daemon, then the recent events."""
     from rich.console import Group
@@ -81,7 +76,7 @@ def table(supervisor: Supervisor) -> Any:
                      ",".join(phases) or "all", (d["task"] or "")[:40], d["progress"] or "",
                      format_duration(d["heartbeat_age"]) if d["heartbeat_age"] is not None else "",
                      f"{d['cpu']:.0f}%" if d["cpu"] is not None else "", _bytes(d["memory"]),
-                     *((d.get("model") or "", tokens(d)) if models else ()))
+                     *((d.get("model") or "", tokens_cell(d)) if models else ()))
     events = Text("\n".join(list(supervisor.events)[-6:]), style="dim")
     return Group(grid, events)
 
