@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ for _key, _value in {"GIT_AUTHOR_NAME": "kin tests", "GIT_AUTHOR_EMAIL": "tests@
     os.environ.setdefault(_key, _value)
 os.environ.pop("KIN_DISABLE_PLUGINS", None)
 os.environ.pop("KIN_STRICT_PLUGINS", None)
+# No test may reach a real model provider: llm gets an empty configuration of its own, and no key or model
+# from the machine's environment (the agents' tests point LLM_USER_PATH at their scripted server instead).
+os.environ["LLM_USER_PATH"] = tempfile.mkdtemp(prefix="kin-tests-llm-")
+for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "KIN_MODEL", "LLM_MODEL"):
+    os.environ.pop(_key, None)
 
 
 def run_kin(*args: str, cwd: str | os.PathLike[str], env: dict[str, str] | None = None, timeout: float = 120,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -74,7 +75,8 @@ def test_init_then_default_runs_every_meta_daemon_and_ctrl_c_leaves_nothing(fres
 
     # each daemon's heartbeat is in plain sight at the root
     for meta in ("janitor", "map", "archivist", "context"):
-        assert (project / f".luciorbe.default.{meta}").exists()
+        wait_for(lambda meta=meta: (project / f".luciorbe.default.{meta}").exists(), timeout=30,
+                 what=f"the {meta} luciorbe")
     status = json.loads(kin("status", "--json", cwd=project, check=True).stdout)
     assert status["team"] == "default" and status["pid"] == run.pid and status["running"] is True
 
@@ -86,6 +88,25 @@ def test_init_then_default_runs_every_meta_daemon_and_ctrl_c_leaves_nothing(fres
     found = json.loads(kin("memory", "search", "unicode parser", "--json", cwd=project, check=True).stdout)
     assert [hit["content"] for hit in found] == ["the parser must accept unicode identifiers"]
     assert kin("check", cwd=project).returncode == 0
+
+    # with no model configured, every agent of the default team that works in this phase (expansion: the project
+    # is small) waits and says in one line how to go on; the convergence role (evaluation) is not started
+    working = {"specifications", "management", "chroniqueur", "documentaliste"}
+    waiting = re.compile(r"^waiting: no model configured \(llm's default \S+ needs a key\) — run: llm keys set \w+, "
+                         r"or set \[agents\] model in kin\.toml \(kin models lists them; a local model: "
+                         r"llm install llm-ollama\)$")
+
+    def agents() -> dict[str, dict[str, Any]]:
+        return {a["daemon_id"].split(".")[1]: a for a in json.loads(kin("agents", "--json", cwd=project).stdout)}
+
+    rows = wait_for(lambda: (r := agents()) and all(r.get(n, {}).get("state") == "waiting" for n in working) and r,
+                    timeout=60, what=lambda: f"every working agent waiting for a model: {agents()}")
+    assert all(waiting.match(rows[n]["reason"]) for n in working), rows
+    assert rows["evaluation"]["process"] == "STOPPED"
+    shown = wait_for(lambda: (out := kin("status", cwd=project, check=True).stdout).count("waiting: no model") == 4
+                     and out, timeout=30, what="kin status saying what each agent waits for")
+    assert "management: waiting: no model configured" in shown
+    assert all(d["restarts"] == 0 for d in json.loads(kin("status", "--json", cwd=project, check=True).stdout)["daemons"])
 
     run.send_signal(signal.SIGINT)
     assert run.wait(timeout=60) == 0, output(project)

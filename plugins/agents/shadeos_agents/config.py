@@ -6,6 +6,8 @@
     model = "gpt-4o-mini"         # default model of every agent (else $KIN_MODEL, else llm's default)
     tokens_per_day = 2000000      # budget of each team's agents together, over any 24 hours
     secrets = ["config/*.ini"]    # more files no agent may read or write (.env*, keys… always)
+    test_command = "make test"    # what "{test_command}" in an agent's commands means (default: pytest -q,
+                                  # when pytest is installed)
     context_tokens = 16000        # defaults for every agent; a team file key overrides them
     max_steps = 12
     timeout = "2m"
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
     from shadeos_core.team import DaemonSpec
     from shadeos_core.workspace import Workspace
 
-__all__ = ["AgentsConfig", "AgentSettings", "OPTIONS", "DEFAULTS", "kin_toml_where"]
+__all__ = ["AgentsConfig", "AgentSettings", "OPTIONS", "DEFAULTS", "TEST_COMMAND", "kin_toml_where",
+           "default_test_command"]
 
 #: Team file keys of an agent (beyond the keys every daemon has) and their types.
 OPTIONS: dict[str, Any] = {
@@ -40,7 +43,9 @@ OPTIONS: dict[str, Any] = {
 #: Defaults of the keys ``[agents]`` may set for every agent.
 DEFAULTS: dict[str, Any] = {"context_tokens": 16000, "max_steps": 12, "timeout": 120.0, "retries": 3,
                             "backoff": 2.0}
-_SECTION_KEYS = ("model", "tokens_per_day", "secrets", *DEFAULTS)
+_SECTION_KEYS = ("model", "tokens_per_day", "secrets", "test_command", *DEFAULTS)
+#: In an agent's ``commands``, stands for the project's test command.
+TEST_COMMAND = "{test_command}"
 _POSITIVE = ("max_steps", "context_tokens", "tokens_per_hour", "tokens_per_day")
 
 
@@ -54,6 +59,13 @@ def kin_toml_where(workspace: Workspace, *keys: str) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
+def default_test_command() -> str:
+    """``pytest -q`` when pytest is installed (on PATH), else nothing."""
+    import shutil
+
+    return "pytest -q" if shutil.which("pytest") else ""
+
+
 def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
@@ -65,6 +77,7 @@ class AgentsConfig:
     model: str | None = None
     tokens_per_day: int | None = None
     secrets: list[str] = field(default_factory=list)
+    test_command: str | None = None
     defaults: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
 
     @classmethod
@@ -82,6 +95,11 @@ class AgentsConfig:
                     raise ConfigError(f"[agents] model: expected a model id, got {value!r}", where=where,
                                       hint='e.g. model = "gpt-4o-mini" (see kin models)')
                 config.model = value.strip()
+            elif key == "test_command":
+                if not isinstance(value, str) or not value.strip():
+                    raise ConfigError(f"[agents] test_command: expected a command line, got {value!r}", where=where,
+                                      hint='e.g. test_command = "pytest -q"')
+                config.test_command = value.strip()
             elif key == "secrets":
                 if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                     raise ConfigError(f"[agents] secrets: expected a list of globs, got {value!r}", where=where,
@@ -144,6 +162,10 @@ class AgentSettings:
                                       hint='use globs relative to the project root, e.g. "src/**"')
         commands = []
         for text in opts.get("commands", []):
+            if text.strip() == TEST_COMMAND:
+                text = config.test_command or default_test_command()
+                if not text:
+                    continue  # no test command here: the agent is told it may run none
             try:
                 argv = shlex.split(text)
             except ValueError as exc:

@@ -1,9 +1,9 @@
 """A cycle's context, assembled within the agent's token budget (``context_tokens``).
 
 What goes in, and the share of the budget each part may take at most:
-the mission (20 %), a summary of the project map (12 %), queued tasks and
-what teammates do (4 % each), the agent's recent cycles (8 %), relevant
-memories (8 %); the files of the task take what is left, whole, in order:
+the mission (20 %), a summary of the project map (12 %), queued tasks (4 %,
+the team's whole queue within the same share), the teammates and what they
+do (6 %), the agent's recent cycles (8 %), relevant memories (8 %); the files of the task take what is left, whole, in order:
 first the files the task names, then the agent's ``read`` globs. A file
 that does not fit is named, not cut. Secrets never enter: every file goes
 through the agent's path policy. Tokens are counted with the map plugin's
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ContextBuilder", "Context", "SHARES", "mentioned_paths"]
 
-SHARES = {"mission": 0.20, "map_summary": 0.12, "tasks": 0.04, "teammates": 0.04, "history": 0.08, "memories": 0.08}
+SHARES = {"mission": 0.20, "map_summary": 0.12, "tasks": 0.04, "teammates": 0.06, "history": 0.08, "memories": 0.08}
 _PATHISH = re.compile(r"[\w@+-]+(?:[./][\w@+-]+)*\.[A-Za-z0-9]{1,8}|[\w@+.-]+(?:/[\w@+.-]+)+")
 _CUT = "\n… (cut to fit the context budget)"
 
@@ -60,6 +60,7 @@ class ContextBuilder:
     def build(self, task: str = "") -> Context:
         agent = self.agent
         settings = agent.settings
+        team = self._team_state()
         variables: dict[str, Any] = {
             "role": settings.role, "daemon_id": agent.daemon_id, "team": agent.team.name, "task": task,
             "may_change": settings.files, "commands": [" ".join(c) for c in settings.commands],
@@ -67,7 +68,11 @@ class ContextBuilder:
             "mission": self._fit(self._mission(), "mission"),
             "map_summary": self._fit(self._map_summary(), "map_summary"),
             "tasks": self._fit_list(self._tasks(), "tasks"),
-            "teammates": self._fit_list(self._teammates(), "teammates", key=lambda m: f"{m['name']}: {m['task']}"),
+            "teammates": self._fit_list(self._teammates(team), "teammates",
+                                        key=lambda m: f"{m['name']} {m['role']} {m['state']} {m['task']} {m['last']}"),
+            "queue": self._fit_list(self._queue(), "tasks", key=lambda t: f"{t['state']} {t['text']}"),
+            "conflicts": [f"{c.get('waiting')} waits for {c.get('holder')} on {c.get('file')}"
+                          for c in team.get("conflicts", [])][:10],
             "history": self._fit_list(self._history(), "history",
                                       key=lambda h: f"{h['task']} {h['outcome']} {' '.join(h['edited'])}"),
             "memories": self._fit_list(self._memories(task), "memories"),
@@ -143,16 +148,40 @@ class ContextBuilder:
         return [t.text + (f" (for {t.to})" if t.to else "") for t in queued
                 if addressed_to(t.to, self.agent.daemon_id)][:20]
 
-    def _teammates(self) -> list[dict[str, str]]:
+    def _team_state(self) -> dict[str, Any]:
+        """What the orchestrator publishes about this team while it runs (empty when it does not)."""
+        from shadeos_core.teamstate import read_team_states
+
+        for state in read_team_states(self.agent.workspace):
+            if state.get("team") == self.agent.team.name and state.get("running"):
+                return state
+        return {}
+
+    def _teammates(self, team: dict[str, Any]) -> list[dict[str, str]]:
+        from .records import AgentRecords
+
+        supervised = {d.get("name"): d for d in team.get("daemons", []) if isinstance(d, dict)}
         mates = []
         for spec in self.agent.team.daemons.values():
             if spec.daemon_id == self.agent.daemon_id or spec.type != "agent":
                 continue
+            seen = supervised.get(spec.name, {})
             state = self.agent.context_get(spec.daemon_id, "task_states")
-            task = state.get("task") if isinstance(state, dict) else None
-            if isinstance(task, str) and task:
-                mates.append({"name": spec.name, "task": task})
+            task = state.get("task") if isinstance(state, dict) and state.get("outcome") is None else None
+            last = AgentRecords(self.agent.workspace, spec.daemon_id).last() or {}
+            mates.append({
+                "name": spec.name, "role": str(spec.options.get("role") or spec.name),
+                "state": str(seen.get("progress") or "").strip() or str(seen.get("state") or "not running").lower(),
+                "task": str(seen.get("task") or task or ""),
+                "last": f"{last.get('task') or '(no task)'} -> {last.get('outcome')}" if last else "",
+            })
         return mates
+
+    def _queue(self) -> list[dict[str, Any]]:
+        from shadeos_core.tasks import TaskQueue
+
+        return [{"text": t.text, "to": t.to, "holder": t.holder, "state": t.state}
+                for t in TaskQueue(self.agent.workspace).list("queued", "claimed")][:30]
 
     def _history(self) -> list[dict[str, Any]]:
         out = []

@@ -200,6 +200,7 @@ class AgentDaemon(Daemon):
                 return CoderResult("nothing-to-do", summary="the model found nothing to do for this role")
         self.current_task = text
         self._home(task=text, progress="")
+        self.context_put("task_states", {"task": text, "outcome": None, "time": time.time()})
         self.records.begin({"task": text, "started": time.time(), "changed": [], "created": []})
         context = builder.build(text)
         system = self.templates.render(self.template, context.variables)
@@ -400,6 +401,11 @@ class AgentDaemon(Daemon):
         state = key_state(client.model)
         if state.present:
             return ""
+        if self.choice.source == "llm default":
+            # nothing chose a model: say every way out, in one line
+            return (f"waiting: no model configured (llm's default {client.model_id} needs a key) — run: "
+                    f"llm keys set {state.needed}, or set [agents] model in kin.toml (kin models lists them; "
+                    "a local model: llm install llm-ollama)")
         return f"waiting: no key for {client.model_id} — run: {state.how_to_set}"
 
     def _on_usage(self, input_tokens: int, output_tokens: int, estimated: bool) -> None:

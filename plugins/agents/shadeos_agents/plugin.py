@@ -23,6 +23,15 @@ def register_daemons(register: Callable[[str, type], None]) -> None:
 
 
 @hookimpl
+def register_teams(register: Callable[[Any], None]) -> None:
+    """The predefined teams: coding, literature-review, book-writing and general."""
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parent / "teams").glob("*.toml")):
+        register(path)
+
+
+@hookimpl
 def register_coders(register: Callable[[str, type], None]) -> None:
     from .builtin_coder import BuiltinCoder
     from .external_coders import AiderCoder, CommandCoder

@@ -46,8 +46,9 @@ def test_a_tool_model_creates_then_edits_a_file_and_commits_it_as_the_agent(repo
         "last_outcome": "ok"}
     shown = json.loads(kin("agents", "history", "production", "--json", cwd=repo, env=llm_env, check=True).stdout)
     assert shown[0]["commit"] == cycle["commit"] and shown[0]["edits"][0]["path"] == "hello.py"
-    status = json.loads(kin("status", "--json", cwd=repo, env=llm_env, check=True).stdout)
-    production = status["daemons"][0]
+    production = wait_for(lambda: (d := json.loads(kin("status", "--json", cwd=repo, env=llm_env,
+                                                        check=True).stdout)["daemons"][0])["input_tokens"] == 400 and d,
+                          30, "kin status to show the tokens")
     assert (production["model"], production["input_tokens"], production["output_tokens"]) == ("fake-tools", 400, 80)
     assert run.stop() == 0
 

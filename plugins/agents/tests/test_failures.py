@@ -81,7 +81,8 @@ def test_a_missing_key_leaves_the_agent_waiting_with_one_line_then_it_works_once
     luciorbe = wait_for(lambda: (d := json.loads((repo / ".luciorbe.solo.production").read_text()))
                         and d["progress"] == line and d, 20, "the waiting line in the luciorbe")
     assert luciorbe["waiting"] == line
-    assert f"production: {line}" in kin("status", cwd=repo, env=llm_env, check=True).stdout
+    wait_for(lambda: f"production: {line}" in kin("status", cwd=repo, env=llm_env, check=True).stdout, 30,
+             "kin status to show the waiting line")  # the orchestrator publishes what the luciorbe says
     agents = json.loads(kin("agents", "--json", cwd=repo, env=llm_env, check=True).stdout)
     assert (agents[0]["state"], agents[0]["reason"]) == ("waiting", line)
     time.sleep(1.5)  # several triggers pass while it waits: one history line for the whole wait, no request
@@ -112,8 +113,8 @@ def test_a_spent_budget_pauses_the_agent_and_no_model_call_is_made_past_it(repo,
     assert len(fake.requests) == 2 and len(run.cycles("production")) == 1
     agents = json.loads(kin("agents", "--json", cwd=repo, env=llm_env, check=True).stdout)
     assert agents[0]["state"] == "paused" and agents[0]["reason"].startswith("paused: tokens_per_hour spent")
-    status = json.loads(kin("status", "--json", cwd=repo, env=llm_env, check=True).stdout)
-    assert status["daemons"][0]["progress"].startswith("paused: tokens_per_hour spent (240/150), resumes at ")
+    wait_for(lambda: json.loads(kin("status", "--json", cwd=repo, env=llm_env, check=True).stdout)["daemons"][0][
+        "progress"].startswith("paused: tokens_per_hour spent (240/150), resumes at "), 30, "kin status: paused")
     running_without_restarts(run)
 
 
