@@ -137,6 +137,7 @@ def remember(ctx: ToolContext, args: dict[str, Any]) -> str:
         raise ToolError(str(exc)) from None
     if memory_id is None:
         raise ToolError("no memory is installed (pip install shadeos-archivist)")
+    ctx.notes.append(f"remembered {memory_id}")
     return f"remembered ({memory_id})"
 
 
@@ -147,6 +148,7 @@ def send_message(ctx: ToolContext, args: dict[str, Any]) -> str:
         ctx.agent.send(to, {"text": args["body"]})
     except KinError as exc:
         raise ToolError(str(exc)) from None
+    ctx.notes.append(f"sent a message to {to}")
     return f"sent to {to}"
 
 
@@ -160,7 +162,9 @@ def add_task(ctx: ToolContext, args: dict[str, Any]) -> str:
         task = TaskQueue(ctx.workspace).add(args["description"], to=to, by=ctx.agent.daemon_id)
     except KinError as exc:
         raise ToolError(str(exc)) from None
-    return f"queued task {task.id}" + (f" for {to}" if to else "")
+    done = f"queued task {task.id}" + (f" for {to}" if to else "")
+    ctx.notes.append(done)
+    return done
 
 
 def finish(ctx: ToolContext, args: dict[str, Any]) -> str:
