@@ -29,10 +29,7 @@ from pathlib import Path
 
 from common import report, summary, timeit
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "plugins" / "agents" / "tests"))
-
-from fakellm import FakeLLM, Reply, llm_home  # noqa: E402
+from shadeos_agents.testing import FakeLLM, Reply, llm_home
 
 TEAM = """
 [team]

@@ -197,7 +197,8 @@ BUILTIN_TOOLS: dict[str, AgentTool] = {
         "Store something worth remembering in the team's long-term memory.",
         _schema(_string("content", "what to remember"),
                 {"stratum": {"type": "string", "enum": ["somatic", "cognitive", "metaphysical"],
-                             "description": "somatic: a fact; cognitive: an analysis or plan; metaphysical: a principle"}},
+                             "description": "somatic: a fact; cognitive: an analysis or plan; "
+                                            "metaphysical: a principle"}},
                 required=("content",)), remember),
     "send_message": AgentTool("Send a message to another agent of the team.",
                               _schema(_string("to", "the agent's name"), _string("body", "the message")), send_message),

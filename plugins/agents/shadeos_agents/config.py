@@ -88,8 +88,9 @@ class AgentsConfig:
             where = kin_toml_where(workspace, key)
             if key not in _SECTION_KEYS:
                 close = difflib.get_close_matches(key, _SECTION_KEYS, n=1)
+                known = f"known keys: {', '.join(_SECTION_KEYS)}"
                 raise ConfigError(f"[agents] {key}: unknown key", where=where,
-                                  hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(_SECTION_KEYS)}")
+                                  hint=f"did you mean {close[0]!r}?" if close else known)
             if key == "model":
                 if not isinstance(value, str) or not value.strip():
                     raise ConfigError(f"[agents] model: expected a model id, got {value!r}", where=where,
@@ -171,7 +172,8 @@ class AgentSettings:
             except ValueError as exc:
                 raise OptionError("commands", f"{text!r} is not a command line: {exc}") from None
             if not argv:
-                raise OptionError("commands", "an allowed command cannot be empty", hint='e.g. commands = ["pytest -q"]')
+                raise OptionError("commands", "an allowed command cannot be empty",
+                                  hint='e.g. commands = ["pytest -q"]')
             commands.append(argv)
         role = opts.get("role")
         if role is None:

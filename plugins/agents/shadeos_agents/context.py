@@ -3,8 +3,9 @@
 What goes in, and the share of the budget each part may take at most:
 the mission (20 %), a summary of the project map (12 %), queued tasks (4 %,
 the team's whole queue within the same share), the teammates and what they
-do (6 %), the agent's recent cycles (8 %), relevant memories (8 %); the files of the task take what is left, whole, in order:
-first the files the task names, then the agent's ``read`` globs. A file
+do (6 %), the agent's recent cycles (8 %), relevant memories (8 %); the
+files of the task take what is left, whole, in order: first the files the
+task names, then the agent's ``read`` globs. A file
 that does not fit is named, not cut. Secrets never enter: every file goes
 through the agent's path policy. Tokens are counted with the map plugin's
 ``count_tokens`` hook when it is installed (else about 4 characters a token).

@@ -99,7 +99,8 @@ def parse_blocks(reply: str) -> list[EditBlock]:
         k = j + 1
         while k < len(lines) and not _TAIL.match(lines[k]):
             if _HEAD.match(lines[k]) or _DIVIDER.match(lines[k]):
-                raise FormatError(f"line {k + 1}: expected >>>>>>> REPLACE before {lines[k].strip()!r} (block for {path})")
+                raise FormatError(f"line {k + 1}: expected >>>>>>> REPLACE before {lines[k].strip()!r} "
+                                  f"(block for {path})")
             replace.append(lines[k])
             k += 1
         if k >= len(lines):

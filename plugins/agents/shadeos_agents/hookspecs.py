@@ -7,11 +7,14 @@ is refused with both plugins named.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shadeos_core.hookspecs import hookspec
 
-__all__ = ["register_coders", "register_tools"]
+if TYPE_CHECKING:
+    from shadeos_core.workspace import Workspace
+
+__all__ = ["register_coders", "register_tools", "model_complete"]
 
 
 @hookspec
@@ -24,3 +27,13 @@ def register_coders(register: Callable[[str, type], None]) -> None:
 def register_tools(register: Callable[[str, Any], None]) -> None:
     """Add tools the builtin coder offers a model: ``register(name, tool)``, ``tool`` a
     :class:`shadeos_agents.AgentTool` (description, JSON schema of its arguments, function)."""
+
+
+@hookspec(firstresult=True)
+def model_complete(workspace: Workspace, system: str, prompt: str, purpose: str) -> dict[str, Any] | None:
+    """Ask the model configured for ``workspace`` (``[agents] model``, else ``$KIN_MODEL``) one question.
+
+    Returns ``{"text", "model", "input_tokens", "output_tokens"}``, or ``None`` when no model is configured
+    (the caller then does without). Raises ``KinError`` (one line) when the model cannot answer: no key,
+    provider down after retries. ``purpose`` names the caller in logs (e.g. ``"archivist consolidation"``).
+    """

@@ -89,7 +89,8 @@ class Leases:
         return self.directory / f"{digest}.lock"
 
     @contextlib.contextmanager
-    def hold(self, rel: str, *, wait: float, on_busy: Callable[[dict[str, Any]], None] | None = None) -> Iterator[Lease]:
+    def hold(self, rel: str, *, wait: float,
+             on_busy: Callable[[dict[str, Any]], None] | None = None) -> Iterator[Lease]:
         """Hold the lease on ``rel`` for the ``with`` block, waiting up to ``wait`` seconds for a live holder.
 
         ``on_busy(holder_record)`` is called once when the lease is held by

@@ -16,6 +16,13 @@ def add_hookspecs(pluginmanager: Any) -> None:
 
 
 @hookimpl
+def model_complete(workspace: Any, system: str, prompt: str, purpose: str) -> dict[str, Any] | None:
+    from .completion import complete
+
+    return complete(workspace, system, prompt, purpose)
+
+
+@hookimpl
 def register_daemons(register: Callable[[str, type], None]) -> None:
     from .daemon import AgentDaemon
 

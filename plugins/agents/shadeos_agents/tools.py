@@ -83,7 +83,8 @@ def validate_arguments(schema: dict[str, Any], args: Any) -> dict[str, Any]:
     for name in schema.get("required", []):
         if name not in args:
             raise ToolError(f"missing argument {name!r}")
-    kinds: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
+    kinds: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float),
+                                                 "boolean": bool, "object": dict, "array": list}
     for name, value in args.items():
         if name not in properties:
             raise ToolError(f"unknown argument {name!r} (arguments: {', '.join(properties) or 'none'})")

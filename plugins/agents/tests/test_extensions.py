@@ -135,3 +135,26 @@ def test_a_failing_plugin_tool_is_the_models_information_not_the_agents_crash(re
     assert fake.requests[2].tool_results == ["error: which file?"]
     assert fake.requests[3].tool_results == ["error: unknown argument 'extra' (arguments: path)"]
     assert run.daemon("production")["restarts"] == 0
+
+
+def test_hook_model_complete_asks_the_configured_model_and_nothing_else(project, fake, llm_env, monkeypatch, write):
+    import pytest
+
+    from shadeos_core.errors import KinError
+
+    for key, value in llm_env.items():
+        monkeypatch.setenv(key, value)
+    fake.script = lambda request: Reply(text=f"echo: {request.last_user}")
+    hook = Kernel.load(project).pm.hook.model_complete
+    assert hook(workspace=Kernel.load(project).workspace, system="s", prompt="hi", purpose="test") is None
+    assert fake.requests == []  # no model chosen: llm's default is not a choice, nothing is sent
+    write("kin.toml", '[agents]\nmodel = "fake-plain"\n')
+    kernel = Kernel.load(project)
+    answer = kernel.pm.hook.model_complete(workspace=kernel.workspace, system="be brief", prompt="hi", purpose="test")
+    assert answer == {"text": "echo: hi", "model": "fake-plain", "input_tokens": 100, "output_tokens": 20}
+    assert fake.requests[0].system == "be brief"
+    monkeypatch.setenv("KIN_MODEL", "fake-keyed")
+    write("kin.toml", "")
+    kernel = Kernel.load(project)
+    with pytest.raises(KinError, match="no key for fake-keyed — run: llm keys set fake"):
+        kernel.pm.hook.model_complete(workspace=kernel.workspace, system="s", prompt="p", purpose="t")

@@ -7,6 +7,7 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -17,8 +18,8 @@ from shadeos_core.workspace import Workspace, check_name
 
 from .indexing import Indexer, Progress
 from .journal import Journal
-from .model import (check_link_type, check_metadata, check_namespace, check_stratum, is_cross_fractal,
-                    make_memory, now_iso, words)
+from .model import (check_keywords, check_link_type, check_metadata, check_namespace, check_stratum,
+                    is_cross_fractal, make_memory, now_iso, words)
 from .settings import Settings
 from .view import ArchiveView
 
@@ -82,8 +83,7 @@ class Archivist:
         ws = workspace if isinstance(workspace, Workspace) else Workspace.find(workspace)
         settings = Settings.from_workspace(ws)
         if backend is not None:
-            settings = Settings(backend, settings.durability, settings.strata, settings.default_stratum,
-                                settings.lock_timeout)
+            settings = dataclasses.replace(settings, backend=backend)
         factory = BUILTIN_BACKENDS.get(settings.backend)
         if factory is None:
             if kernel is None:
@@ -148,6 +148,27 @@ class Archivist:
         if memory_id not in self.view.memories:
             return False
         self._append([{"op": "forget", "id": memory_id, "cleanup_links": bool(cleanup_links), "at": now_iso()}])
+        return True
+
+    def annotate_memory(self, memory_id: str, *, summary: str | None = None,
+                        keywords: Iterable[str] | str | None = None) -> bool:
+        """Set the summary and/or keywords of a stored memory (its content never changes); ``False`` if unknown.
+
+        Appends an ``annotate`` record: the memory is indexed again with its new words.
+        """
+        if summary is None and keywords is None:
+            raise UsageError("nothing to annotate: give a summary or keywords")
+        if summary is not None and (not isinstance(summary, str) or not summary.strip()):
+            raise UsageError("a summary must be non-empty text")
+        self.view.refresh()
+        if memory_id not in self.view.memories:
+            return False
+        record: dict[str, Any] = {"op": "annotate", "id": memory_id, "at": now_iso()}
+        if summary is not None:
+            record["summary"] = summary.strip()
+        if keywords is not None:
+            record["keywords"] = check_keywords(keywords)
+        self._append([record])
         return True
 
     def create_fractal_links(self, source_id: str, target_id: str, link_type: str = "associative", *,

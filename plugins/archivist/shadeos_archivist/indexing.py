@@ -90,7 +90,11 @@ class Indexer:
             return 0
         added = list(view.stored_since(offset))
         deleted = view.forgotten_since(offset)
-        self.backend.update(added, deleted, {"generation": view.generation, "offset": view.end})
+        # an annotated memory is indexed again: out with the old words, in with its summary and keywords
+        fresh = {record["id"] for record in added}
+        again = [m for m in dict.fromkeys(view.annotated_since(offset)) if m not in fresh and m in view.memories]
+        added += [view.memories[m] for m in again]
+        self.backend.update(added, [*deleted, *again], {"generation": view.generation, "offset": view.end})
         return len(added) + len(deleted)
 
     @contextlib.contextmanager
@@ -147,7 +151,11 @@ class Indexer:
         offset = int(checkpoint.get("offset", 0)) if current and checkpoint else 0
         wanted = set(terms)
         fresh: list[tuple[str, float]] = []
-        for record in view.stored_since(offset):
+        # memories stored, or annotated, since the index's checkpoint: scanned here (the index has them stale)
+        unindexed = list(view.stored_since(offset))
+        stale = {m for m in view.annotated_since(offset) if m in view.memories}
+        unindexed += [view.memories[m] for m in stale - {r["id"] for r in unindexed}]
+        for record in unindexed:
             if namespace is not None and record["namespace"] != namespace:
                 continue
             if strata and record["stratum"] not in strata:
@@ -160,10 +168,10 @@ class Indexer:
         if len(hits) < limit and current:
             seen = {memory_id for memory_id, _ in hits}
             # Forgotten memories may linger in the index until the next sync: ask for enough to skip them.
-            extra = len(view.forgotten_since(offset))
+            extra = len(view.forgotten_since(offset)) + len(stale)
             for memory_id, score in self.backend.search(terms, strata=strata, namespace=namespace,
                                                         limit=limit - len(hits) + extra):
-                if memory_id in view.memories and memory_id not in seen:
+                if memory_id in view.memories and memory_id not in seen and memory_id not in stale:
                     hits.append((memory_id, score))
                     seen.add(memory_id)
                 if len(hits) >= limit:

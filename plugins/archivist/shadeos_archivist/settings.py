@@ -16,7 +16,8 @@ __all__ = ["Settings", "DURABILITY"]
 #: ``fsync``: each store is on disk when it returns. ``batch``: stores reach the OS at once (a crashed
 #: process loses nothing) and the disk at the next sync (the meta-daemon's cycle, or close).
 DURABILITY = ("fsync", "batch")
-_KEYS = ("backend", "durability", "strata", "default_stratum", "lock_timeout")
+_KEYS = ("backend", "durability", "strata", "default_stratum", "lock_timeout", "consolidate", "consolidate_every",
+         "consolidation_tokens_per_day", "distil_after")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Settings:
     strata: tuple[str, ...] = DEFAULT_STRATA
     default_stratum: str = "somatic"
     lock_timeout: float = 10.0
+    #: With a model configured ([agents] model): summaries and keywords filled in, somatic memories distilled.
+    consolidate: bool = True
+    consolidate_every: float = 600.0
+    consolidation_tokens_per_day: int = 200_000
+    distil_after: int = 5
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> Settings:
@@ -53,7 +59,20 @@ class Settings:
         if default_stratum not in strata:
             raise ConfigError(f"default_stratum {default_stratum!r} is not one of strata", where=where)
         lock_timeout = parse_duration(raw.get("lock_timeout", cls.lock_timeout), where=f"{where} lock_timeout")
-        return cls(backend, durability, tuple(strata), default_stratum, lock_timeout)
+        consolidate = raw.get("consolidate", cls.consolidate)
+        if not isinstance(consolidate, bool):
+            raise ConfigError(f"consolidate must be true or false, got {consolidate!r}", where=where)
+        every = parse_duration(raw.get("consolidate_every", cls.consolidate_every), where=f"{where} consolidate_every")
+        if every <= 0:
+            raise ConfigError("consolidate_every must be more than 0", where=where,
+                              hint='e.g. consolidate_every = "10m"')
+        counts = {}
+        for key in ("consolidation_tokens_per_day", "distil_after"):
+            value = raw.get(key, getattr(cls, key))
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{key} must be a whole number of at least 1, got {value!r}", where=where)
+            counts[key] = value
+        return cls(backend, durability, tuple(strata), default_stratum, lock_timeout, consolidate, every, **counts)
 
 
 def _text(raw: dict[str, Any], key: str, default: str, where: str) -> str:

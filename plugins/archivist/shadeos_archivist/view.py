@@ -36,6 +36,8 @@ class ArchiveView:
         self.subgraphs: set[str] = set()
         self._forget_offsets: list[int] = []
         self._forget_ids: list[str] = []
+        self._annotate_offsets: list[int] = []
+        self._annotate_ids: list[str] = []
         self.forgotten = 0
 
     # -- catching up ---------------------------------------------------------------------
@@ -68,6 +70,10 @@ class ArchiveView:
             self._link(record)
         elif op == "subgraph":
             self.subgraphs.add(str(record.get("namespace")))
+        elif op == "annotate":
+            if self._annotate(record):
+                self._annotate_offsets.append(entry.offset)
+                self._annotate_ids.append(str(record.get("id")))
         # other ops (the header, future kinds) carry nothing to replay
 
     def _store(self, offset: int, record: dict[str, Any]) -> None:
@@ -117,6 +123,17 @@ class ArchiveView:
                 self.outgoing.get(source, {}).pop((memory_id, kind), None)
         return True
 
+    def _annotate(self, record: dict[str, Any]) -> bool:
+        """Give a memory its summary and keywords (filled in after it was stored); the record is replaced, not
+        changed, since callers may hold the old one."""
+        memory_id = record.get("id")
+        current = self.memories.get(memory_id) if isinstance(memory_id, str) else None
+        if current is None:
+            return False
+        changes = {key: record[key] for key in ("summary", "keywords") if key in record}
+        self.memories[memory_id] = {**current, **changes, "annotated": record.get("at", "")}
+        return True
+
     def _link(self, record: dict[str, Any]) -> None:
         source, target, kind = record.get("source"), record.get("target"), record.get("type")
         if source not in self.memories or target not in self.memories:
@@ -151,6 +168,10 @@ class ArchiveView:
             record = self.memories.get(memory_id)
             if record is not None:
                 yield record
+
+    def annotated_since(self, offset: int) -> list[str]:
+        """Ids whose ``annotate`` lines start at or after journal ``offset`` (to index again)."""
+        return self._annotate_ids[bisect.bisect_left(self._annotate_offsets, offset):]
 
     def forgotten_since(self, offset: int) -> list[str]:
         """Ids whose ``forget`` lines start at or after journal ``offset`` (to drop from an index)."""

@@ -245,3 +245,24 @@ def test_subgraph_and_store_many(archive: Archivist) -> None:
     with pytest.raises(UsageError, match="empty"):
         archive.store_many([{"stratum": "somatic", "content": "ok"}, {"stratum": "somatic", "content": ""}])
     assert archive.stats()["memories"] == 50
+
+
+def test_an_annotation_gives_a_memory_its_summary_and_keywords_and_search_finds_them(archive: Archivist,
+                                                                                    project: Path) -> None:
+    memory_id = archive.store_memory("somatic", "the lexer splits words on spaces", namespace="daemons/a")
+    archive.sync_index()
+    assert archive.search("tokenizer") == []
+    assert archive.annotate_memory(memory_id, summary="Lexer splits on spaces", keywords=["tokenizer", "lexer"])
+    # before the index catches up (its copy is stale) and after
+    assert [h["id"] for h in archive.search("tokenizer")] == [memory_id]
+    assert archive.search("tokenizer")[0]["summary"] == "Lexer splits on spaces"
+    archive.sync_index()
+    assert [h["id"] for h in archive.search("tokenizer")] == [memory_id]
+    assert [h["id"] for h in archive.search("spaces")] == [memory_id]  # the content still counts, once
+    other = Archivist.open(project)  # another process replays the annotation
+    assert other.retrieve_memory(memory_id)["keywords"] == ["tokenizer", "lexer"]
+    archive.optimize_memory()  # compaction keeps what the annotation said
+    assert Archivist.open(project).retrieve_memory(memory_id)["summary"] == "Lexer splits on spaces"
+    assert archive.annotate_memory("m-unknown", summary="x") is False
+    with pytest.raises(UsageError, match="nothing to annotate"):
+        archive.annotate_memory(memory_id)

@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible chat server on 127.0.0.1, for tests and benchmarks.
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for testing agents (kin's tests, and yours).
 
 It speaks ``POST /v1/chat/completions`` in both forms the real API has: a
 JSON reply, or a stream of server-sent events (``"stream": true``, with
@@ -255,7 +255,7 @@ class FakeLLM:
         self.stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakellm", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="kin-fake-llm", daemon=True)
 
     @property
     def url(self) -> str:
