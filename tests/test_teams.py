@@ -122,8 +122,10 @@ def test_kin_teams_json_and_show(kin, write, project):
     write("teams/coding.toml", GOOD)
     env = plugin_env("sampledaemons")
     listed = json.loads(kin("teams", "--json", cwd=project, env=env, check=True).stdout)
-    assert listed == [{"name": "coding", "source": "teams/coding.toml", "valid": True,
-                       "daemons": ["production", "validation"], "meta": ["idle"], "description": "Software development"}]
+    # the project's coding team, which overrides the coding team a plugin ships
+    assert [t for t in listed if t["name"] == "coding"] == [
+        {"name": "coding", "source": "teams/coding.toml", "valid": True, "daemons": ["production", "validation"],
+         "meta": ["idle"], "description": "Software development"}]
     shown = json.loads(kin("teams", "show", "coding", "--json", cwd=project, env=env, check=True).stdout)
     assert shown["phases"] == {"expansion": ["production"], "convergence": ["validation"]}
     assert shown["daemons"][0]["every"] == 60.0

@@ -52,17 +52,31 @@ def choose_model(own: str | None, config: AgentsConfig, workspace: Workspace,
     return ModelChoice(llm.get_default_model(), "llm default", "llm models default")
 
 
-_KNOWN: dict[str, Any] | None = None
+_KNOWN: dict[tuple[str, int], dict[str, Any]] = {}
 
 
-def known_models(*, fresh: bool = False) -> dict[str, Any]:
-    """Every model id and alias ``llm`` knows (with its plugins and ``extra-openai-models.yaml``) -> model."""
-    global _KNOWN
-    if _KNOWN is None or fresh:
-        import llm
+def known_models() -> dict[str, Any]:
+    """Every model id and alias ``llm`` knows (with its plugins and ``extra-openai-models.yaml``) -> model.
 
-        _KNOWN = dict(llm.get_model_aliases())
-    return _KNOWN
+    Kept per llm configuration (``LLM_USER_PATH``, and the yaml's modification time): asking llm costs a
+    plugin load and a yaml parse.
+    """
+    import llm
+
+    directory = llm.user_dir()
+    try:
+        stamp = (directory / "extra-openai-models.yaml").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = (str(directory), stamp)
+    if key not in _KNOWN:
+        try:
+            _KNOWN[key] = dict(llm.get_model_aliases())
+        except Exception as exc:  # an llm plugin or a broken extra-openai-models.yaml
+            text = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise ConfigError(f"llm could not list its models: {text}", where=str(directory),
+                              hint="check llm's plugins (llm plugins) and extra-openai-models.yaml") from None
+    return _KNOWN[key]
 
 
 def closest_models(name: str, known: Mapping[str, Any]) -> list[str]:

@@ -96,3 +96,11 @@ def test_a_bad_agents_table_is_a_one_line_error(project, kin, llm_env, write):
     proc = kin("teams", "show", "solo", cwd=project, env=llm_env)
     assert proc.returncode == 2 and "kin.toml:2: [agents] tokens_per_dya: unknown key (did you mean 'tokens_per_day'?)" \
         in proc.stderr
+
+
+def test_a_broken_llm_configuration_is_one_line_not_a_traceback(project, kin, llm_env, write, tmp_path):
+    team(write)
+    (tmp_path / "llm" / "extra-openai-models.yaml").write_text("- model_id: [unclosed\n")
+    proc = kin("teams", "show", "solo", cwd=project, env=llm_env)
+    assert proc.returncode == 2 and "llm could not list its models" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

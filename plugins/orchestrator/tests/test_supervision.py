@@ -87,7 +87,8 @@ def test_a_second_ctrl_c_kills_at_once(project, write, run_team):
     write("teams/t.toml", team_toml(team={"stop_timeout": '"100s"'},
                                     daemons={"s": {"type": "stubborn", "hang": 120, "stop_timeout": '"100s"'}}))
     run = run_team("t")
-    run.wait_state("s", "RUNNING")
+    # RUNNING once alive for start_seconds; its own stop handling is in place once its first cycle is done
+    run.wait_state("s", "RUNNING", status=lambda status: status == "waiting")
     run.signal(signal.SIGINT)
     run.wait_state("s", "STOPPING")
     run.signal(signal.SIGINT)
