@@ -102,7 +102,7 @@ def test_init_then_default_runs_every_meta_daemon_and_ctrl_c_leaves_nothing(fres
     rows = wait_for(lambda: (r := agents()) and all(r.get(n, {}).get("state") == "waiting" for n in working) and r,
                     timeout=60, what=lambda: f"every working agent waiting for a model: {agents()}")
     assert all(waiting.match(rows[n]["reason"]) for n in working), rows
-    assert rows["evaluation"]["process"] == "STOPPED"
+    wait_for(lambda: agents()["evaluation"]["process"] == "STOPPED", timeout=60, what="evaluation stopped")
     shown = wait_for(lambda: (out := kin("status", cwd=project, check=True).stdout).count("waiting: no model") == 4
                      and out, timeout=30, what="kin status saying what each agent waits for")
     assert "management: waiting: no model configured" in shown
