@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json", "fsync_dir"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json",
+           "loads_json", "fsync_dir"]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
@@ -48,10 +49,19 @@ def atomic_write_json(path: str | os.PathLike[str], value: Any, *, fsync: bool =
     atomic_write_text(path, text + "\n", fsync=fsync)
 
 
+def loads_json(data: bytes | str) -> Any:
+    """Parse JSON that came from a file or a message (untrusted): whatever is wrong with it (its syntax, its
+    encoding, a nesting deeper than the interpreter can follow, a size it cannot hold) is a ``ValueError``."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError, MemoryError, TypeError) as exc:
+        raise ValueError(f"not valid JSON: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file; errors propagate (``OSError``, ``ValueError``) for the caller to classify."""
     with open(path, "rb") as handle:
-        return json.loads(handle.read())
+        return loads_json(handle.read())
 
 
 @contextlib.contextmanager

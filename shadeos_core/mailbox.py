@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .fsio import loads_json
 from .workspace import Workspace, check_name
 
 __all__ = ["Mailbox", "Message", "PRIORITIES", "priority_value"]
@@ -138,7 +139,7 @@ class Mailbox:
     def _parse(self, path: Path) -> Message | None:
         try:
             with open(path, "rb") as handle:
-                data = json.loads(handle.read())
+                data = loads_json(handle.read())
             if not isinstance(data, dict) or "body" not in data:
                 raise ValueError("not a message object")
             return Message(body=data["body"], sender=str(data.get("from", "")), target=self.daemon_id,

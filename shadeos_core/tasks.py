@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .fsio import atomic_write_json
+from .fsio import atomic_write_json, loads_json
 from .workspace import Workspace, check_name
 
 __all__ = ["Task", "TaskQueue", "TASK_STATES", "addressed_to"]
@@ -205,7 +205,7 @@ class TaskQueue:
         state = {"new": "queued", "claimed": "claimed", "done": "done"}[path.parent.name]
         try:
             with open(path, "rb") as handle:
-                data = json.loads(handle.read())
+                data = loads_json(handle.read())
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):

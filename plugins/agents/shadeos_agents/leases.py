@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shadeos_core.fsio import loads_json
 from shadeos_core.workspace import Workspace
 
 __all__ = ["Lease", "LeaseBusy", "Leases"]
@@ -70,7 +71,7 @@ def _read(fd: int) -> dict[str, Any] | None:
     if not raw.strip():
         return None
     try:
-        value = json.loads(raw)
+        value = loads_json(raw)
     except ValueError:
         return {"holder": "?", "damaged": True}
     return value if isinstance(value, dict) else {"holder": "?", "damaged": True}

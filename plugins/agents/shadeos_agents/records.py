@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import atomic_write_json, locked_append, read_json
+from shadeos_core.fsio import atomic_write_json, loads_json, locked_append, read_json
 from shadeos_core.workspace import Workspace, check_name
 
 __all__ = ["AgentRecords", "agent_dirs", "OUTCOMES"]
@@ -126,7 +126,7 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
     if not raw.strip():
         return None
     try:
-        value = json.loads(raw)
+        value = loads_json(raw)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -16,7 +16,6 @@ stops before a call once ``consolidation_tokens_per_day`` are spent.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shadeos_core.errors import KinError
-from shadeos_core.fsio import atomic_write_json, read_json
+from shadeos_core.fsio import atomic_write_json, loads_json, read_json
 
 __all__ = ["Consolidator", "PassResult", "SYSTEM", "consolidation_note"]
 
@@ -57,7 +56,7 @@ def _json(text: str, opening: str) -> Any:
     if start < 0 or end <= start:
         return None
     try:
-        return json.loads(text[start:end + 1])
+        return loads_json(text[start:end + 1])
     except ValueError:
         return None
 

@@ -208,7 +208,7 @@ class Journal:
                 record = loads(raw)
                 if not isinstance(record, dict):
                     raise ValueError("not an object")
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: a line nested deeper than the parser goes
                 self._warn_once(generation, offset, len(raw))
                 continue
             entries.append(Entry(offset, record))

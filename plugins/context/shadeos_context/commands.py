@@ -11,6 +11,7 @@ import rich_click as click
 from shadeos_core.cli.output import err, print_json, print_table
 from shadeos_core.durations import format_duration, parse_duration
 from shadeos_core.errors import KinError, UsageError
+from shadeos_core.fsio import loads_json
 
 if TYPE_CHECKING:
     from shadeos_core.cli.app import App
@@ -67,7 +68,7 @@ def set_(app: App, daemon: str, context_type: str, value: str, ttl: str | None) 
     """Store a JSON object as the context TYPE of DAEMON; `-` reads it from stdin."""
     text = sys.stdin.read() if value == "-" else value
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except ValueError as exc:
         source = "stdin" if value == "-" else "the JSON argument"
         raise UsageError(f"{source} is not valid JSON: {exc}", hint='quote it for the shell, e.g. \'{"step": 3}\'') from None

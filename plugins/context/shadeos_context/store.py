@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shadeos_core.errors import KinError, UsageError
-from shadeos_core.fsio import atomic_write_bytes, file_lock
+from shadeos_core.fsio import atomic_write_bytes, file_lock, loads_json
 from shadeos_core.workspace import Workspace, check_name
 
 from .settings import ContextSettings
@@ -207,7 +207,7 @@ class ContextStore:
     @staticmethod
     def _parse(key: tuple[str, str], path: Path, raw: bytes) -> ContextEntry | None:
         try:
-            doc = json.loads(raw)
+            doc = loads_json(raw)
             data = doc["data"]
             if not isinstance(data, dict):
                 raise ValueError("data is not an object")

@@ -12,7 +12,6 @@ when it is foreign. A file that vanishes before it is read yields nothing.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import socket
 import stat
@@ -20,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from shadeos_core.fsio import loads_json
 from shadeos_core.luciorbe import PREFIX, Luciorbe, MalformedLuciorbe, parse_iso, process_matches
 
 from .config import LuciorbeSettings
@@ -152,7 +152,7 @@ class Classifier:
 
     def _judge(self, path: str, raw: bytes, dir_id: DirId, file_id: FileId) -> Sighting:
         try:
-            luc = Luciorbe.from_json(json.loads(raw), path)  # type: ignore[arg-type]
+            luc = Luciorbe.from_json(loads_json(raw), path)  # type: ignore[arg-type]
         except MalformedLuciorbe as exc:
             return Sighting(path, "malformed", exc.reason, dir_id, file_id)
         except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or absurdly nested

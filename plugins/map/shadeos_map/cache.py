@@ -12,7 +12,7 @@ from collections.abc import Container
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import atomic_write_text
+from shadeos_core.fsio import atomic_write_text, loads_json
 
 __all__ = ["TokenCache", "CACHE_SCHEMA", "Stamp"]
 
@@ -40,7 +40,7 @@ class TokenCache:
         """The cache at ``path``; empty when missing, unreadable, of another schema or another counter."""
         cache = cls(path, counter)
         try:
-            data = json.loads(path.read_bytes())
+            data = loads_json(path.read_bytes())
         except (OSError, ValueError):
             return cache
         if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA or data.get("counter") != counter:
