@@ -79,6 +79,7 @@ class DaemonRunner:
         self.mailbox = Mailbox(self.kernel.workspace, daemon.daemon_id)
         self.home: Any = None
         self._threads: list[Any] = []
+        self.probation = False  # after a failed delivery: one message per cycle
 
     # -- signals -------------------------------------------------------------------------
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -130,17 +131,20 @@ class DaemonRunner:
     # -- one cycle -----------------------------------------------------------------------
     def _injections(self) -> tuple[list[Injection], list[Message]]:
         injections: list[Injection] = []
-        messages = self.mailbox.receive()
+        # after a failed delivery, one message per cycle until a cycle goes well: the poison is found alone
+        messages = self.mailbox.receive(limit=1 if self.probation else None)
+        delivered = []
         for message in messages:
             if message.kind == "action" and isinstance(message.body, dict):
                 self._action(message)
             else:
                 injections.append(Injection("private", "message", message))
+                delivered.append(message)
         with self._changed_lock:
             changed, self.changed = self.changed, set()
         if changed:
             injections.append(Injection("session", "files", sorted(changed)))
-        return injections, messages
+        return injections, delivered
 
     def _action(self, message: Message) -> None:
         body = message.body
@@ -148,6 +152,13 @@ class DaemonRunner:
             self.daemon.handle_action(str(body.get("action", "")), body.get("params") or {})
         except KinError as exc:
             log.warning("%s: action %r from %s refused: %s", self.daemon.daemon_id, body.get("action"), message.sender, exc)
+        except GracefulStop:
+            self.mailbox.release([message])
+            raise
+        except BaseException as exc:  # noqa: BLE001 - an action's handling is untrusted: any failure is the message's
+            self._failed([message], exc)
+            return
+        self.mailbox.ack(message)
 
     def run_cycle(self) -> CycleResult | None:
         injections, messages = self._injections()
@@ -156,9 +167,24 @@ class DaemonRunner:
         self.in_cycle = True
         try:
             result = self.daemon.cycle(injections)
+        except GracefulStop:
+            self.in_cycle = False
+            self.mailbox.release(messages)  # stopped before they were handled: they come back as they were
+            raise
+        except BaseException as exc:  # noqa: BLE001 - whatever a message made the cycle raise (see _failed)
+            self.in_cycle = False
+            if not messages:
+                raise  # no message to blame: the daemon itself fails, and the supervisor restarts it
+            self._failed(messages, exc)
+            result = CycleResult(status="error", notes=f"a message could not be handled: {_describe(exc)}")
+            self.home.update(status="waiting", notes=result.notes)
+            return result
         finally:
             self.in_cycle = False
         self.daemon.cycles += 1
+        if self.probation and self.mailbox.pending():
+            self.wake.set()  # one message per cycle: the others wait for no new arrival to be handled
+        self.probation = False
         for message in messages:
             self.mailbox.ack(message)
         fields: dict[str, Any] = {"status": "waiting"}
@@ -169,6 +195,24 @@ class DaemonRunner:
         self.daemon.emit("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
                          status=result.status if result else "ok", messages=len(messages))
         return result
+
+    def _failed(self, messages: list[Message], exc: BaseException) -> None:
+        """Messages whose handling raised, whatever the exception (``SystemExit``, ``KeyboardInterrupt`` and
+        the interpreter's own ``RecursionError`` or ``MemoryError`` included): delivered again, alone, up to
+        the limit, then moved to the dead letters. The daemon goes on with the next message."""
+        error = _describe(exc)
+        log.error("%s: handling %d message(s) failed: %s\n%s", self.daemon.daemon_id, len(messages), error,
+                  "".join(traceback.format_exception(exc))[-8000:])
+        for message in messages:
+            try:
+                outcome = self.mailbox.fail(message, error)
+            except OSError as failure:
+                log.error("%s: cannot requeue %s: %s", self.daemon.daemon_id, message.name, failure)
+                continue
+            kind = "dead_letter" if outcome == "dead" else "delivery_failed"
+            self.daemon.emit(kind, message=message.name, sender=message.sender, tries=message.tries, error=error)
+        self.probation = True
+        self.wake.set()  # what is left (retries included) is handled next, whether or not anything arrives
 
     # -- the whole life ------------------------------------------------------------------
     def run(self) -> int:
@@ -203,7 +247,7 @@ class DaemonRunner:
                 self.wake.wait(min(next_due - now, 3600.0))
         except GracefulStop:
             pass
-        except Exception as exc:
+        except BaseException as exc:  # noqa: BLE001 - SystemExit or KeyboardInterrupt from the daemon's code too
             return self._crash(exc)
         return self._stop()
 
@@ -274,6 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner = DaemonRunner(daemon)
     runner.install_signals()
     return runner.run()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 if __name__ == "__main__":

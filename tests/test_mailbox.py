@@ -105,3 +105,47 @@ def test_wait_wakes_when_another_process_sends(project):
     finally:
         sender.wait(timeout=20)
     assert box.wait(timeout=0.1) is False
+
+
+def test_failed_deliveries_are_counted_then_dead_lettered_and_can_be_requeued(project, kin):
+    from shadeos_core.mailbox import MAX_DELIVERIES, dead_letters
+
+    workspace = Workspace(project)
+    box = Mailbox(workspace, "t.a")
+    Mailbox.send(workspace, "t.a", {"n": 1}, sender="t.b", kind="job")
+    for attempt in range(1, MAX_DELIVERIES + 1):
+        (message,) = box.receive()
+        assert message.tries == attempt and message.body == {"n": 1}
+        outcome = box.fail(message, f"ValueError: try {attempt}")
+        assert outcome == ("dead" if attempt == MAX_DELIVERIES else "retry")
+    assert box.receive() == []
+    (letter,) = dead_letters(workspace)
+    assert (letter.daemon_id, letter.tries, letter.sender, letter.kind, letter.reason, letter.error) == (
+        "t.a", 3, "t.b", "job", "rejected", "ValueError: try 3")
+    out = kin("mail", "requeue", "t.a", letter.name, cwd=project, check=True).stdout
+    assert "requeued" in out and dead_letters(workspace) == []
+    (again,) = box.receive()
+    assert again.tries == 1 and again.body == {"n": 1}
+    bad = kin("mail", "requeue", "t.a", "nope.json", cwd=project)
+    assert bad.returncode == 2 and "t.a has no dead letter 'nope.json'" in bad.stderr
+
+
+def test_a_receiver_stopped_gracefully_gives_messages_back_untouched_but_a_dead_one_counts(project):
+    workspace = Workspace(project)
+    box = Mailbox(workspace, "t.a")
+    Mailbox.send(workspace, "t.a", "x")
+    box.release(box.receive())
+    (message,) = box.receive()
+    assert message.tries == 1  # a graceful stop is not a failed delivery
+    assert box.recover() == 1  # the receiver died holding it: that is one
+    assert box.receive()[0].tries == 2
+
+
+def test_an_unreadable_message_is_listed_with_the_dead_letters(project, kin):
+    workspace = Workspace(project)
+    box = Mailbox(workspace, "t.a")
+    (box.new / "5-1-1-000001.json").write_text("[" * 100000)  # nested past what the parser can follow
+    assert box.receive() == []
+    listed = json.loads(kin("mail", "dead", "--json", cwd=project, check=True).stdout)
+    assert [(d["daemon_id"], d["reason"]) for d in listed] == [("t.a", "unreadable")]
+    assert "RecursionError" in listed[0]["error"]

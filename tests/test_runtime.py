@@ -105,15 +105,56 @@ def test_stop_signal_interrupts_a_long_cycle(project, write):
 
 def test_a_crash_exits_non_zero_with_the_traceback_in_the_log(runner, project):
     proc = runner()
-    Mailbox.send(Workspace(project), "t.rec", "die")
+    (project / "src").mkdir()
+    (project / "src" / "crash_now.py").write_text("x = 1\n")  # a watched file the daemon fails on: its own bug
     assert proc.wait(timeout=15) == 1
     log = (project / ".kin/logs/t.rec.log").read_text()
-    assert "Traceback" in log and "RuntimeError: asked to crash" in log
+    assert "Traceback" in log and "RuntimeError: asked to crash by a file" in log
     assert "crashed" in proc.stderr.read() and not list(project.glob(".luciorbe*"))
     assert runner.events()[-1]["kind"] == "crashed"
-    # the message that crashed it was not acknowledged: it is redelivered at the next start
-    box = Mailbox(Workspace(project), "t.rec")
-    assert box.recover() == 1
+
+
+@pytest.mark.parametrize("poison, error", [
+    ("die", "RuntimeError: asked to crash"), ("exit", "SystemExit: 3"), ("interrupt", "KeyboardInterrupt"),
+    ("recurse", "RecursionError: maximum recursion depth exceeded"),
+])
+def test_a_poison_message_is_retried_then_dead_lettered_and_the_daemon_goes_on(runner, project, kin, poison, error):
+    proc = runner()
+    workspace = Workspace(project)
+    Mailbox.send(workspace, "t.rec", poison, sender="test")
+    Mailbox.send(workspace, "t.rec", "after", sender="test")
+    wait_for(lambda: any(i["content"] == "after" for r in records(project) for i in r.get("injections", [])),
+             what="the next message handled")
+    dead = wait_for(lambda: Mailbox(workspace, "t.rec").dead(), what="the poison in the dead letters")
+    assert proc.poll() is None  # the same process: never crashed
+    assert (len(dead), dead[0].tries, dead[0].sender, dead[0].reason) == (1, 3, "test", "rejected")
+    assert dead[0].error.startswith(error)
+    base = dead[0].name.removesuffix(".json")
+    kinds = [e["kind"] for e in runner.events() if e["kind"] in ("delivery_failed", "dead_letter")
+             and e["data"]["message"].startswith(base)]
+    assert kinds == ["delivery_failed", "delivery_failed", "dead_letter"]  # three deliveries, the last one fatal
+    listed = json.loads(kin("mail", "dead", "--json", cwd=project, env=plugin_env("sampledaemons"),
+                            check=True).stdout)
+    assert [(d["daemon_id"], d["tries"], d["reason"]) for d in listed] == [("t.rec", 3, "rejected")]
+    assert listed[0]["error"].startswith(error)
+
+
+def test_a_message_that_kills_its_receiver_is_dead_lettered_after_three_deaths(project, write):
+    write("teams/t.toml", TEAM.format(every="1h"))
+    env = plugin_env("sampledaemons")
+    workspace = Workspace(project)
+    Mailbox.send(workspace, "t.rec", "vanish", sender="test")
+    outcomes = []
+    for _ in range(4):
+        proc = start_runner("t", "rec", project, env)
+        try:
+            outcomes.append(wait_for(lambda: (proc.poll() is not None and f"exit {proc.returncode}")
+                                     or (Mailbox(workspace, "t.rec").dead() and "alive"), 30, "an exit or a dead letter"))
+        finally:
+            kill_group(proc)
+    assert outcomes == ["exit 9", "exit 9", "exit 9", "alive"]
+    dead = Mailbox(workspace, "t.rec").dead()
+    assert dead[0].tries == 3 and dead[0].error == "the receiver died while handling it"
 
 
 def test_a_task_luciorbe_lives_in_its_directory_and_goes_on_stop(project, write):

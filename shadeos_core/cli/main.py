@@ -65,10 +65,10 @@ def _prescan(args: Sequence[str]) -> tuple[bool, list[str]]:
 
 def build_cli(kernel: Any) -> click.Group:
     """The ``kin`` group with the core commands and every plugin's commands."""
-    from . import check, init, plugins, run, status, teams
+    from . import check, init, mail, plugins, run, status, teams
 
     group = cli
-    for module in (run, init, teams, plugins, status, check):
+    for module in (run, init, teams, plugins, status, check, mail):
         group.add_command(module.command)
     for problem in kernel.add_commands(group):
         err(f"kin: warning: {problem}")

@@ -3,9 +3,26 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 from shadeos_core import CycleResult, Daemon, MetaDaemon, hookimpl
+
+
+def poison(body, crash_on):
+    """Messages that make their handling fail, in every way a handler can."""
+    if body == crash_on:
+        raise RuntimeError("asked to crash")
+    if body == "exit":
+        sys.exit(3)
+    if body == "interrupt":
+        raise KeyboardInterrupt
+    if body == "recurse":
+        def down(n):
+            return down(n + 1) + 1
+        down(0)
+    if body == "vanish":
+        os._exit(9)
 
 
 class Recorder(Daemon):
@@ -28,8 +45,10 @@ class Recorder(Daemon):
         for inj in injections:
             content = inj.content.body if inj.type == "message" else inj.content
             entry["injections"].append({"scope": inj.scope, "type": inj.type, "content": content})
-            if inj.type == "message" and content == self.options.get("crash_on"):
-                raise RuntimeError("asked to crash")
+            if inj.type == "message":
+                poison(content, self.options.get("crash_on"))
+            if inj.type == "files" and any(path.endswith("crash_now.py") for path in content):
+                raise RuntimeError("asked to crash by a file")
         with open(self.out, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
         if self.options.get("slow_cycle"):
