@@ -64,6 +64,7 @@ class Kernel:
         self.execution_modes: Registry[type] = Registry("execution mode")
         self.checks: Registry[Callable[..., Any]] = Registry("check")
         self.team_files: list[tuple[Path, str]] = []
+        self._events: Any = None
         self._collect()
 
     @classmethod
@@ -85,7 +86,7 @@ class Kernel:
                 self._stage(plugin_name, staged, teams)
                 for attr, registry in staged.items():
                     getattr(self, attr).merge(registry)
-            except Exception as exc:
+            except BaseException as exc:  # noqa: BLE001 - a plugin's sys.exit at registration rejects that plugin
                 reason = exc.message if isinstance(exc, KinError) else f"{type(exc).__name__}: {exc}"
                 self.plugins.reject(plugin_name, reason)
                 continue
@@ -128,12 +129,27 @@ class Kernel:
         return TeamSet(self.workspace, self, cwd=cwd)
 
     def emit(self, event: DaemonEvent) -> None:
-        """Broadcast ``event`` to every ``daemon_event`` listener; a failing listener is logged, not fatal."""
+        """Broadcast ``event`` to every ``daemon_event`` listener, on the kernel's event thread (in order).
+
+        Returns at once: a listener that fails (whatever it raises) is reported
+        once and skipped, one that hangs delays only the events behind it.
+        :meth:`flush_events` waits for delivery.
+        """
+        if self._events is None:
+            from .containment import EventDispatcher
+
+            self._events = EventDispatcher(self._deliver)
+        self._events.put(event)
+
+    def flush_events(self, timeout: float = 2.0) -> bool:
+        """Wait until every event emitted so far reached its listeners (False when one is stuck past ``timeout``)."""
+        return self._events.flush(timeout) if self._events is not None else True
+
+    def _deliver(self, event: DaemonEvent) -> None:
+        from .containment import contained
+
         for impl in reversed(self.pm.hook.daemon_event.get_hookimpls()):
-            try:
-                impl.function(event=event)
-            except Exception:
-                log.exception("daemon_event listener of plugin %r failed", impl.plugin_name)
+            contained(impl.plugin_name, "daemon_event", impl.function, event=event)
 
     def run_team(self, team: Team) -> int | None:
         """Hand ``team`` to the first plugin that runs teams; ``None`` when none is installed."""
@@ -146,7 +162,7 @@ class Kernel:
             before = dict(cli.commands)
             try:
                 impl.function(cli=cli)
-            except Exception as exc:
+            except BaseException as exc:  # noqa: BLE001 - plugin code: contained whatever it raises
                 cli.commands.clear()
                 cli.commands.update(before)
                 problems.append(f"plugin {impl.plugin_name!r}: its commands were not added: {type(exc).__name__}: {exc}")
@@ -157,15 +173,34 @@ class Kernel:
                     problems.append(f"plugin {impl.plugin_name!r}: command {name!r} already exists; kept the original")
         return problems
 
-    def run_checks(self, ctx: Any) -> list[Any]:
-        """Run every registered check; a check that raises becomes an error finding."""
+    def run_checks(self, ctx: Any, *, timeout: float = 60.0) -> list[Any]:
+        """Run every registered check, each in a child process of its own with ``timeout``.
+
+        A check that raises, exits (even through ``os._exit``), dies or hangs
+        becomes an error finding naming it: no check decides ``kin check``'s
+        outcome except through the findings it returns.
+        """
         from .checks import Finding
+        from .containment import run_isolated
 
         findings: list[Finding] = []
         for name, fn in self.checks.items():
-            try:
+
+            def run(fn: Callable[..., Any] = fn) -> list[dict[str, Any]]:
+                out = []
                 for finding in fn(ctx) or ():
-                    findings.append(finding if finding.check else Finding(**{**finding.__dict__, "check": name}))
-            except Exception as exc:
-                findings.append(Finding("error", f"check failed: {type(exc).__name__}: {exc}", check=name))
+                    if not isinstance(finding, Finding):
+                        raise TypeError(f"a check returns Finding objects, not {type(finding).__name__}")
+                    out.append(finding.to_json())
+                return out
+
+            outcome = run_isolated(run, timeout=timeout)
+            if not outcome.ok:
+                findings.append(Finding("error", f"check {outcome.problem}", check=name))
+                continue
+            for raw in outcome.value:
+                line = raw.get("line")
+                findings.append(Finding(raw["level"], raw["message"], path=raw.get("path") or "",
+                                        line=line if isinstance(line, int) else None,
+                                        check=raw.get("check") or name, hint=raw.get("hint") or ""))
         return findings

@@ -15,11 +15,15 @@ import pluggy
 from . import hookspecs
 from .errors import KinError
 
-__all__ = ["ENTRY_POINT_GROUP", "BUILTINS", "PluginRecord", "PluginFailure", "PluginSet", "load_plugins", "disabled_from_env"]
+__all__ = ["ENTRY_POINT_GROUP", "BUILTINS", "BUILTIN_PLUGINS", "PluginRecord", "PluginFailure", "PluginSet", "load_plugins", "disabled_from_env"]
 
 ENTRY_POINT_GROUP = "shadeos"
 #: Modules of the core that register like any other plugin.
 BUILTINS: tuple[tuple[str, str], ...] = (("core", "shadeos_core.builtin"),)
+#: The builtin plugins (entry point name -> distribution). They load before any other plugin, so a third-party
+#: plugin can never take a name one of them registers, whatever their names' order: it is the one refused.
+BUILTIN_PLUGINS = {name: f"shadeos-{name}" for name in (
+    "luciorbe", "process", "orchestrator", "map", "archivist", "context", "agents", "actions", "web", "ray")}
 
 
 @dataclass
@@ -98,7 +102,11 @@ def _candidates() -> list[_Candidate]:
     for name, module in BUILTINS:
         found.append(_Candidate(name, module, "shadeos", _version("shadeos"), True,
                                 lambda module=module: importlib.import_module(module)))
-    eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    def order(ep: metadata.EntryPoint) -> tuple[bool, str]:
+        dist = ep.dist.name if ep.dist is not None else ""
+        return BUILTIN_PLUGINS.get(ep.name) != dist, ep.name
+
+    eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=order)
     for ep in eps:
         dist = ep.dist.name if ep.dist is not None else ""
         version = ep.dist.version if ep.dist is not None else ""

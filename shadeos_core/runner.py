@@ -19,21 +19,18 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
 from .errors import KinError
 from .kernel import Kernel
 from .lifeline import die_with_parent
 from .mailbox import Mailbox, Message
 
-__all__ = ["DaemonRunner", "main", "runner_argv", "set_from_signal_handler"]
+__all__ = ["DaemonRunner", "GracefulStop", "main", "runner_argv", "set_from_signal_handler"]
 
 log = logging.getLogger("kin.runner")
 EXIT_CRASH = 1
 EXIT_CONFIG = 2
-
-
-class GracefulStop(BaseException):
-    """Raised inside a running cycle when a stop signal arrives."""
 
 
 def set_from_signal_handler(*events: threading.Event) -> None:
@@ -254,12 +251,14 @@ class DaemonRunner:
     def _stop(self) -> int:
         self._shutdown()
         self.daemon.emit("stopped", cycles=self.daemon.cycles)
+        self.kernel.flush_events(1.0)
         return 0
 
     def _crash(self, exc: BaseException) -> int:
         log.error("%s crashed:\n%s", self.daemon.daemon_id, traceback.format_exc())
         self._shutdown()
         self.daemon.emit("crashed", error=f"{type(exc).__name__}: {exc}")
+        self.kernel.flush_events(1.0)
         print(f"kin: daemon {self.daemon.daemon_id} crashed: {type(exc).__name__}: {exc} "
               f"(traceback in .kin/logs/{self.daemon.daemon_id}.log)", file=sys.stderr)
         return EXIT_CRASH

@@ -77,6 +77,7 @@ def test_hook_daemon_event(kernel, tmp_path, monkeypatch):
     out = tmp_path / "events.jsonl"
     monkeypatch.setenv("KIN_TEST_EVENTS", str(out))
     kernel.emit(DaemonEvent("conflict", "t.a", "t", {"file": "x.py"}))
+    assert kernel.flush_events()  # delivered on the kernel's event thread
     event = json.loads(out.read_text())
     assert (event["kind"], event["daemon_id"], event["data"]) == ("conflict", "t.a", {"file": "x.py"})
 

@@ -91,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         for failure in app.preloaded.plugins.failures:
             err(f"kin: warning: {failure}")
         group = build_cli(app.preloaded)
-        code = group.main(args, prog_name="kin", standalone_mode=False, obj=app)
+        try:
+            code = group.main(args, prog_name="kin", standalone_mode=False, obj=app)
+        finally:
+            app.preloaded.flush_events(2.0)  # what the command emitted reaches its listeners before we leave
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

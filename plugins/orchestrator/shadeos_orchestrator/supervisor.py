@@ -109,6 +109,7 @@ class Supervisor:
                 self.display.close()
             remove_team_state(self.workspace, self.team.name)
             self.lock.release()
+            self.kernel.flush_events(2.0)
         return 0
 
     def _install_signals(self) -> dict[int, Any]:
