@@ -122,11 +122,11 @@ class Kernel:
         return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
 
     # -- typed access to the hooks -------------------------------------------------------
-    def teams(self, cwd: str | os.PathLike[str] | None = None) -> TeamSet:
-        """Every team visible from ``cwd`` (default: the workspace root)."""
+    def teams(self, cwd: str | os.PathLike[str] | None = None, *, check_values: bool = True) -> TeamSet:
+        """Every team visible from ``cwd`` (default: the workspace root), validated as each is asked for."""
         from .team import TeamSet
 
-        return TeamSet(self.workspace, self, cwd=cwd)
+        return TeamSet(self.workspace, self, cwd=cwd, check_values=check_values)
 
     def emit(self, event: DaemonEvent) -> None:
         """Broadcast ``event`` to every ``daemon_event`` listener, on the kernel's event thread (in order).

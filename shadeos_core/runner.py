@@ -292,7 +292,8 @@ def _setup_logging(kernel: Kernel, daemon_id: str) -> None:
 
 def build(team_name: str, daemon_name: str, cwd: str | None) -> Daemon:
     kernel = Kernel.load(cwd)
-    team = kernel.teams(cwd).get(team_name)
+    # the orchestrator validated the team before starting us: the types' own value checks are not run again
+    team = kernel.teams(cwd, check_values=False).get(team_name)
     spec = team.member(daemon_name)
     registry = kernel.meta_daemon_types if spec.meta else kernel.daemon_types
     cls = registry.require(spec.type, where=f"team {team.name!r}, daemon {spec.name!r}")

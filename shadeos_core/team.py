@@ -132,10 +132,11 @@ class Team:
 class _Validator:
     """Turns one raw team table into a :class:`Team`, raising errors that point at file, key and line."""
 
-    def __init__(self, source: TeamSource, text: str, kernel: Kernel | None) -> None:
+    def __init__(self, source: TeamSource, text: str, kernel: Kernel | None, *, check_values: bool = True) -> None:
         self.source = source
         self.text = text
         self.kernel = kernel
+        self.check_values = check_values
 
     def fail(self, keys: tuple[str, ...], message: str, hint: str | None = None) -> ConfigError:
         full = self.source.prefix + keys
@@ -244,7 +245,7 @@ class _Validator:
                                 hint="use globs relative to the project root")
         spec = DaemonSpec(name=dname, type=dtype, team=team, meta=meta, options=options, **fields)
         check = getattr(cls, "check_options", None)
-        if check is not None and self.kernel is not None:
+        if check is not None and self.kernel is not None and self.check_values:
             from .daemon import OptionError
 
             try:
@@ -308,18 +309,56 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
 
 
 class TeamSet:
-    """Every team visible from a directory, with precedence applied and errors kept per source."""
+    """Every team visible from a directory, with precedence applied and errors kept per source.
 
-    def __init__(self, workspace: Workspace, kernel: Kernel | None = None, cwd: str | os.PathLike[str] | None = None) -> None:
+    Files are read and parsed at once; a team is validated when it is first
+    asked for (:meth:`get`), or all of them when :attr:`teams` or
+    :attr:`errors` is read: a process that runs one team never pays for the
+    checks of the others (an agent team's model lookup, say). With
+    ``check_values=False`` the daemon types' own :meth:`check_options` are
+    skipped (a daemon's process: its team was validated before it started).
+    """
+
+    def __init__(self, workspace: Workspace, kernel: Kernel | None = None, cwd: str | os.PathLike[str] | None = None,
+                 *, check_values: bool = True) -> None:
         self.workspace = workspace
         self.kernel = kernel
-        self.teams: dict[str, Team] = {}
-        self.errors: dict[str, ConfigError] = {}  # team name -> why it is invalid
+        self.check_values = check_values
+        self._teams: dict[str, Team] = {}
+        self._errors: dict[str, ConfigError] = {}  # team name -> why it is invalid
+        self._pending: dict[str, tuple[Any, TeamSource, str]] = {}  # parsed, not validated yet
         self.file_errors: dict[str, ConfigError] = {}  # unreadable file -> why
         self.warnings: list[str] = []
         self.shadowed: dict[str, list[TeamSource]] = {}
         start = Path(cwd).resolve() if cwd is not None else workspace.root
         self._load(start)
+
+    @property
+    def teams(self) -> dict[str, Team]:
+        """The valid teams (validating every one not validated yet)."""
+        self._validate_all()
+        return self._teams
+
+    @property
+    def errors(self) -> dict[str, ConfigError]:
+        """Team name -> why that team is invalid (validating every one not validated yet)."""
+        self._validate_all()
+        return self._errors
+
+    def _validate_all(self) -> None:
+        for name in list(self._pending):
+            self._validate(name)
+
+    def _validate(self, name: str) -> None:
+        body, source, text = self._pending.pop(name)
+        validator = _Validator(source, text, self.kernel, check_values=self.check_values)
+        try:
+            if not isinstance(body, dict):
+                raise validator.fail((), f"team {name!r} must be a table")
+            self._teams[name] = validator.team(body, name)
+        except ConfigError as exc:
+            exc.source = source  # type: ignore[attr-defined]
+            self._errors[name] = exc
 
     def _directories(self, start: Path) -> list[Path]:
         root = self.workspace.root
@@ -364,8 +403,8 @@ class TeamSet:
                 self._add(name, body, source, text)
 
     def _add(self, name: str, body: Any, source: TeamSource, text: str) -> None:
-        if name in self.teams or name in self.errors:
-            winner = self.teams[name].source if name in self.teams else None
+        if name in self._pending:
+            winner: TeamSource | None = self._pending[name][1]
             self.shadowed.setdefault(name, []).append(source)
             if winner is not None and winner.kind == "project" and source.kind == "project":
                 self.warnings.append(
@@ -373,29 +412,35 @@ class TeamSet:
                     f"{source.label(self.workspace.root)}; {winner.label(self.workspace.root)} wins "
                     "(kin.toml, then teams/, then .kin/teams/, nearest directory first)")
             return
-        validator = _Validator(source, text, self.kernel)
-        try:
-            if not isinstance(body, dict):
-                raise validator.fail((), f"team {name!r} must be a table")
-            self.teams[name] = validator.team(body, name)
-        except ConfigError as exc:
-            self.errors[name] = exc
+        self._pending[name] = (body, source, text)
 
     def names(self) -> list[str]:
-        return sorted({*self.teams, *self.errors})
+        return sorted({*self._pending, *self._teams, *self._errors})
+
+    def source_of(self, name: str) -> TeamSource | None:
+        """Where team ``name`` comes from (without validating it); ``None`` for an unknown name."""
+        if name in self._pending:
+            return self._pending[name][1]
+        if name in self._teams:
+            return self._teams[name].source
+        error = self._errors.get(name)
+        return getattr(error, "source", None)
 
     def get(self, name: str) -> Team:
         """The team called ``name``, or a clear error (invalid file, or not found with suggestions)."""
-        if name in self.teams:
-            return self.teams[name]
-        if name in self.errors:
-            raise self.errors[name]
+        if name in self._pending:
+            self._validate(name)
+        if name in self._teams:
+            return self._teams[name]
+        if name in self._errors:
+            raise self._errors[name]
         broken = [str(e) for e in self.file_errors.values()]
-        close = difflib.get_close_matches(name, list(self.teams), n=1)
+        known = self.names()
+        close = difflib.get_close_matches(name, known, n=1)
         if close:
             hint = f"did you mean {close[0]!r}?"
-        elif self.teams:
-            hint = f"known teams: {', '.join(sorted(self.teams))}"
+        elif known:
+            hint = f"known teams: {', '.join(known)}"
         else:
             hint = "create one with kin init, or add teams/<name>.toml"
         if broken:
