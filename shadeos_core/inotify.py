@@ -12,6 +12,7 @@ import ctypes.util
 import os
 import select
 import sys
+import threading
 import time
 
 __all__ = ["DirectoryWaiter"]
@@ -33,14 +34,31 @@ def _inotify():
 
 
 class DirectoryWaiter:
-    """``with DirectoryWaiter(path) as w: w.wait(timeout)`` returns True when something arrived
-    (or, without inotify, after a short poll interval: callers re-check what they wait for)."""
+    """``with DirectoryWaiter(path) as w: w.wait(timeout)`` returns True when something arrived.
+
+    With inotify it sleeps in ``select`` until a file arrives, :meth:`interrupt`
+    is called or ``timeout`` passes: no wakeup while idle. Without inotify (not
+    Linux, or the user's inotify instances all taken by other programs) it
+    polls the directory's modification time, backing off from 50 ms to 1 s
+    while nothing changes, and returns True only when the directory changed:
+    an idle receiver costs a ``stat`` a second, never a cycle per poll.
+    """
 
     POLL = 0.05
+    MAX_POLL = 1.0
+    _warned = False
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fsencode(os.fspath(path))
         self.fd: int | None = None
+        self._pipe: tuple[int, int] | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._poll = self.POLL
+        self._pipe_lock = threading.Lock()  # an interrupt never writes to a pipe closed (and its number reused)
+
+    @property
+    def polling(self) -> bool:
+        return self.fd is None
 
     def __enter__(self) -> DirectoryWaiter:
         lib = _inotify()
@@ -51,26 +69,85 @@ class DirectoryWaiter:
                     self.fd = fd
                 else:
                     os.close(fd)
+            if self.fd is None and not DirectoryWaiter._warned:
+                DirectoryWaiter._warned = True
+                import logging
+
+                logging.getLogger("kin.inotify").warning(
+                    "no inotify watch available (errno %d; the user's limit fs.inotify.max_user_instances may be "
+                    "reached): polling %s instead", ctypes.get_errno(), os.fsdecode(self.path))
+        self._pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC) if hasattr(os, "pipe2") else os.pipe()
+        self._stamp = self._look()
         return self
 
-    def wait(self, timeout: float | None) -> bool:
-        if self.fd is None:
-            time.sleep(self.POLL if timeout is None else min(timeout, self.POLL))
-            return True
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return False
+    def _look(self) -> tuple[int, int] | None:
         try:
-            while os.read(self.fd, 65536):
-                pass
-        except BlockingIOError:
-            pass
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_ino)
+
+    def wait(self, timeout: float | None) -> bool:
+        """True when something arrived (or may have: callers re-check), False on timeout or :meth:`interrupt`."""
+        if self.fd is None:
+            return self._poll_wait(timeout)
+        watched = [self.fd] + ([self._pipe[0]] if self._pipe else [])
+        ready, _, _ = select.select(watched, [], [], timeout)
+        if self._pipe and self._pipe[0] in ready:
+            self._drain(self._pipe[0])
+        if self.fd not in ready:
+            return False
+        self._drain(self.fd)
         return True
+
+    def _poll_wait(self, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pause = self._poll if deadline is None else min(self._poll, max(0.0, deadline - time.monotonic()))
+            if self._pipe is not None:
+                ready, _, _ = select.select([self._pipe[0]], [], [], pause)
+                if ready:
+                    self._drain(self._pipe[0])
+                    return False
+            else:
+                time.sleep(pause)
+            stamp = self._look()
+            if stamp != self._stamp:
+                self._stamp, self._poll = stamp, self.POLL
+                return True
+            self._poll = min(self.MAX_POLL, self._poll * 2)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+    @staticmethod
+    def _drain(fd: int) -> None:
+        try:
+            while os.read(fd, 65536):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def interrupt(self) -> None:
+        """Make a :meth:`wait` in progress (on another thread) return at once."""
+        with self._pipe_lock:
+            if self._pipe is not None:
+                try:
+                    os.write(self._pipe[1], b"x")
+                except (BlockingIOError, OSError):
+                    pass
 
     def stop(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        with self._pipe_lock:
+            if self._pipe is not None:
+                for fd in self._pipe:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                self._pipe = None
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

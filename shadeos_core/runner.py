@@ -76,6 +76,7 @@ class DaemonRunner:
         self.mailbox = Mailbox(self.kernel.workspace, daemon.daemon_id)
         self.home: Any = None
         self._threads: list[Any] = []
+        self._waiters: list[Any] = []
         self.probation = False  # after a failed delivery: one message per cycle
 
     # -- signals -------------------------------------------------------------------------
@@ -100,6 +101,7 @@ class DaemonRunner:
 
         if self.spec.on_message or (self.spec.every is None and not self.spec.watch):
             waiter = DirectoryWaiter(self.mailbox.new).__enter__()
+            self._waiters.append(waiter)
             threading.Thread(target=self._relay_mail, args=(waiter,), daemon=True, name="kin-mail").start()
         if self.spec.watch:
             watcher = DebouncedWatcher(self.kernel.workspace.root, self.spec.watch, self._on_files,
@@ -108,10 +110,11 @@ class DaemonRunner:
             self._threads.append(watcher)
 
     def _relay_mail(self, waiter: Any) -> None:
-        # the watch was set up before the first cycle so no arrival is missed; this thread owns it now
+        # the watch was set up before the first cycle so no arrival is missed; this thread owns it now, and
+        # sleeps until a message arrives or the runner stops (interrupt): an idle daemon wakes for nothing
         try:
             while not self.stopping.is_set():
-                if waiter.wait(0.5):
+                if waiter.wait(None):
                     self.wake.set()
         finally:
             waiter.stop()
@@ -274,6 +277,8 @@ class DaemonRunner:
 
     def _halt_triggers(self) -> None:
         self.stopping.set()
+        for waiter in self._waiters:
+            waiter.interrupt()
         for thing in self._threads:
             try:
                 thing.stop()

@@ -187,3 +187,36 @@ def test_a_cycle_that_asks_for_its_next_run_sooner_gets_it_without_any_trigger(p
         wait_for(lambda: len([r for r in records(project) if "cycle" in r]) >= 3, what="cycles every 0.2s, not 1h")
     finally:
         kill_group(proc)
+
+
+def test_without_inotify_an_idle_daemon_polls_cheaply_and_still_gets_its_messages(project, write):
+    """Every inotify instance of the user taken (fs.inotify.max_user_instances): the runner falls back to polling,
+    which must not turn into a cycle per poll."""
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    held = []
+    while True:  # take every instance the user may have
+        fd = libc.inotify_init1(0o2000000)
+        if fd < 0:
+            break
+        held.append(fd)
+        assert len(held) < 100000
+    try:
+        write("teams/t.toml", TEAM.format(every="1h").replace('watch = ["src/**/*.py"]\n', ""))
+        proc = start_runner("t", "rec", project, plugin_env("sampledaemons"))
+        try:
+            wait_for(lambda: any("cycle" in r for r in records(project)), what="the first cycle")
+            time.sleep(3)  # idle: a poll that cycled would have run dozens of cycles by now
+            assert len([r for r in records(project) if "cycle" in r]) == 1
+            log = (project / ".kin/logs/t.rec.log").read_text()
+            assert "no inotify watch available" in log and "polling" in log
+            Mailbox.send(Workspace(project), "t.rec", {"hello": "poller"}, sender="test")
+            wait_for(lambda: any(i["type"] == "message" for r in records(project) for i in r.get("injections", [])),
+                     what="the message, seen by polling")
+        finally:
+            kill_group(proc)
+    finally:
+        for fd in held:
+            os.close(fd)
