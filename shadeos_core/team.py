@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .durations import parse_duration
+from .durations import check_count, parse_duration
 from .errors import ConfigError, KinError, UsageError
 from .tomlpos import locate
 from .workspace import Workspace, check_name
@@ -34,6 +34,10 @@ DAEMON_KEYS = {"type": str, "every": "duration", "on_message": bool, "watch": li
                "heartbeat": "duration", "stale_after": "duration", "workdir": str, "talks_to": list,
                "enabled": bool, "description": str}
 _TOP_KEYS = ("team", "daemons", "meta", "phases")
+#: Durations where 0 means nothing (a cycle every 0 s, a heartbeat every 0 s…).
+POSITIVE_DURATIONS = frozenset({"every", "heartbeat", "cycle", "stale_after", "late_limit", "flap_window", "timeout"})
+#: Whole numbers of the team file and their ranges.
+COUNTS = {"start_retries": (0, 1000), "flap_restarts": (1, 100_000)}
 
 
 @dataclass
@@ -153,9 +157,17 @@ class _Validator:
     def value(self, keys: tuple[str, ...], raw: Any, kind: Any) -> Any:
         if kind == "duration":
             try:
-                return parse_duration(raw)
+                return parse_duration(raw, positive=keys[-1] in POSITIVE_DURATIONS)
             except ConfigError as exc:
                 raise self.fail(keys, exc.message, exc.hint) from None
+        if kind is int and keys[-1] in COUNTS:
+            low, high = COUNTS[keys[-1]]
+            try:
+                return check_count(raw, minimum=low, maximum=high, what="number")
+            except ConfigError as exc:
+                raise self.fail(keys, exc.message, exc.hint) from None
+        if isinstance(raw, float) and (raw != raw or raw in (float("inf"), float("-inf"))):
+            raise self.fail(keys, f"expected a finite number, got {raw!r}")
         if kind is list:
             if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
                 raise self.fail(keys, f"expected a list of strings, got {raw!r}")
@@ -233,8 +245,6 @@ class _Validator:
                 raise self.unknown_key(keys + (key,), [*DAEMON_KEYS, *declared])
         if fields.get("restart", "on-failure") not in RESTART_POLICIES:
             raise self.fail(keys + ("restart",), f"must be one of {', '.join(RESTART_POLICIES)}")
-        if fields.get("start_retries", 0) < 0:
-            raise self.fail(keys + ("start_retries",), "cannot be negative")
         workdir = fields.get("workdir", ".")
         if os.path.isabs(workdir) or ".." in Path(workdir).parts:
             raise self.fail(keys + ("workdir",), f"{workdir!r} leads outside the workspace",

@@ -95,6 +95,18 @@ def test_nearest_directory_wins_when_run_from_a_subdirectory(kernel, write, proj
     ('[daemons.a]\ntype = "recorder"\n\ncrash_on = ""\n', ["teams/t.toml:4", "daemons.a.crash_on: cannot be empty",
                                                          "name the message"]),  # the type's own check_options
     ('[daemons.a\ntype = "recorder"\n', ["TOML syntax error", "line 1"]),
+    # values out of range: not a number, infinite, zero or negative where meaningless, too large
+    ('[daemons.a]\ntype = "recorder"\nevery = nan\n', ["teams/t.toml:3", "daemons.a.every", "must be a number"]),
+    ('[daemons.a]\ntype = "recorder"\nevery = inf\n', ["daemons.a.every", "longer than a year"]),
+    ('[daemons.a]\ntype = "recorder"\nheartbeat = 0\n', ["daemons.a.heartbeat", "0 means nothing here"]),
+    ('[daemons.a]\ntype = "recorder"\nevery = -5\n', ["daemons.a.every", "cannot be negative"]),
+    ('[daemons.a]\ntype = "recorder"\nevery = "999999999d"\n', ["daemons.a.every", "longer than a year"]),
+    ('[daemons.a]\ntype = "recorder"\nevery = 1e400\n', ["daemons.a.every", "longer than a year"]),
+    ('[daemons.a]\ntype = "recorder"\nstart_retries = 9223372036854775807\n',
+     ["daemons.a.start_retries", "out of range", "between 0 and 1000"]),
+    ('[team]\nflap_restarts = 0\n[daemons.a]\ntype = "recorder"\n', ["team.flap_restarts", "out of range"]),
+    ('[team]\ncycle = "0s"\n[daemons.a]\ntype = "recorder"\n', ["team.cycle", "0 means nothing here"]),
+    ('[daemons.a]\ntype = "recorder"\nslow_cycle = nan\n', ["daemons.a.slow_cycle", "expected a finite number"]),
 ])
 def test_bad_team_files_get_one_precise_error(kernel, write, text, expected):
     write("teams/t.toml", text)

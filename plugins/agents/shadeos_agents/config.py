@@ -46,7 +46,9 @@ DEFAULTS: dict[str, Any] = {"context_tokens": 16000, "max_steps": 12, "timeout":
 _SECTION_KEYS = ("model", "tokens_per_day", "secrets", "test_command", *DEFAULTS)
 #: In an agent's ``commands``, stands for the project's test command.
 TEST_COMMAND = "{test_command}"
-_POSITIVE = ("max_steps", "context_tokens", "tokens_per_hour", "tokens_per_day")
+#: Whole-number keys and their ranges.
+_LIMITS = {"max_steps": (1, 1000), "context_tokens": (500, 10_000_000), "tokens_per_hour": (1, 10**13),
+           "tokens_per_day": (1, 10**13), "retries": (0, 100)}
 
 
 def kin_toml_where(workspace: Workspace, *keys: str) -> str:
@@ -66,8 +68,8 @@ def default_test_command() -> str:
     return "pytest -q" if shutil.which("pytest") else ""
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -108,14 +110,11 @@ class AgentsConfig:
                 config.secrets = list(value)
             elif key in ("timeout", "backoff"):
                 config.defaults[key] = parse_duration(value, where=f"{where}: [agents] {key}")
-            elif key == "retries":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ConfigError(f"[agents] retries: expected a number of retries (0 or more), got {value!r}",
-                                      where=where)
-                config.defaults[key] = value
             else:
-                if not _positive_int(value):
-                    raise ConfigError(f"[agents] {key}: expected a positive whole number, got {value!r}", where=where)
+                low, high = _LIMITS[key]
+                if not (_whole(value) and low <= value <= high):
+                    raise ConfigError(f"[agents] {key}: expected a whole number from {low} to {high}, got {value!r}",
+                                      where=where)
                 if key == "tokens_per_day":
                     config.tokens_per_day = value
                 else:
@@ -151,11 +150,9 @@ class AgentSettings:
     def of(cls, spec: DaemonSpec, config: AgentsConfig, *, builtin_roles: set[str] | None = None) -> AgentSettings:
         """Settings of ``spec``; a bad value raises :class:`OptionError` naming its key."""
         opts = spec.options
-        for key in _POSITIVE:
-            if key in opts and not _positive_int(opts[key]):
-                raise OptionError(key, f"expected a positive whole number, got {opts[key]!r}")
-        if "retries" in opts and opts["retries"] < 0:
-            raise OptionError("retries", "cannot be negative")
+        for key, (low, high) in _LIMITS.items():
+            if key in opts and not (_whole(opts[key]) and low <= opts[key] <= high):
+                raise OptionError(key, f"expected a whole number from {low} to {high}, got {opts[key]!r}")
         for key in ("files", "read"):
             for pattern in opts.get(key, []):
                 if not pattern or pattern.startswith("/") or ".." in pattern.split("/"):

@@ -69,7 +69,7 @@ def test_bad_agent_settings_are_one_line_errors_naming_the_key(project, kin, llm
         ({"tools": ["read_fiel"]}, "daemons.production.tools: unknown tool 'read_fiel' (did you mean 'read_file'?)"),
         ({"role": "astronaut"}, "daemons.production.role: no prompt for role 'astronaut'"),
         ({"prompt": "prompts/missing.md.j2"}, "daemons.production.prompt: prompt file 'prompts/missing.md.j2' does not"),
-        ({"max_steps": 0}, "daemons.production.max_steps: expected a positive whole number, got 0"),
+        ({"max_steps": 0}, "daemons.production.max_steps: expected a whole number from 1 to 1000, got 0"),
         ({"files": ["../x/**"]}, "daemons.production.files: '../x/**' leads outside the workspace"),
         ({"commands": ["pytest 'unclosed"]}, "daemons.production.commands: \"pytest 'unclosed\" is not a command line"),
         ({"coder": "command"}, "daemons.production.command: the command coder needs an argv template"),
