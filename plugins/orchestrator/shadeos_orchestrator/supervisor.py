@@ -17,7 +17,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from shadeos_core.errors import KinError
+from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
 from shadeos_core.fsio import read_json
@@ -26,6 +26,7 @@ from shadeos_core.mailbox import Mailbox
 from shadeos_core.runner import runner_argv, set_from_signal_handler
 from shadeos_core.teamstate import remove_team_state, state_path, write_team_state
 
+from .config import OrchestratorSettings, StartPace
 from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .phase import PhaseReader
@@ -44,6 +45,10 @@ __all__ = ["Supervisor", "NO_BACKGROUND"]
 
 #: Seconds between two writes of the state file when nothing but ages, cpu and memory changed.
 REFRESH_S = 1.0
+#: The state file is written at most this often, however many things change (a large team starting).
+MIN_PUBLISH_S = 0.2
+#: Threads that stop children at once (each waits for its child; more children wait their turn).
+STOP_THREADS = 32
 NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
@@ -55,7 +60,14 @@ class Supervisor:
         self.kernel = kernel
         self.workspace = kernel.workspace
         self.cycle_s = float(team.settings.get("cycle", DEFAULT_CYCLE))
-        self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in team.members()}
+        self.settings = OrchestratorSettings.from_workspace(self.workspace)
+        members = team.members()
+        if len(members) > self.settings.max_daemons:
+            raise ConfigError(f"team {team.name!r} has {len(members)} daemons, more than [orchestrator] max_daemons "
+                              f"= {self.settings.max_daemons}", where=str(self.workspace.config_path),
+                              hint="raise max_daemons in kin.toml if the machine can hold them, or split the team")
+        self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in members}
+        self.starts = StartPace(self.settings.start_rate)
         self.sender = f"{team.name}.orchestrator"
         self.lock = TeamLock(self.workspace, team.name)
         self.reader = LuciorbeReader(self.workspace, self.children)
@@ -170,7 +182,7 @@ class Supervisor:
                 self._clean_luciorbes(child.daemon_id, pid)
             else:
                 self._apply(child, child.tick(now))
-        if child.start_due(now) and not self.stop_requested:
+        if child.start_due(now) and not self.stop_requested and self.starts.take(now):
             self._start(child, now, wall)
 
     def _start(self, child: Child, now: float, wall: float) -> None:
@@ -189,14 +201,15 @@ class Supervisor:
         except psutil.Error:
             started = None
         self._apply(child, child.spawned(result.pid, started, now, wall))
-        self.publish(wall)  # record the pid at once: a next orchestrator must find it if this one dies now
+        self.publish(wall)  # record the pid soon: a next orchestrator must find it if this one dies now
 
     def begin_stop(self, child: Child, *, restart: bool, reason: str) -> None:
         """Stop ``child``'s whole tree in the background (graceful, then forced after its stop_timeout)."""
         if child.pid is None or child.state not in (STARTING, RUNNING):
             return
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=max(4, len(self.children)), thread_name_prefix="kin-stop")
+            self.pool = ThreadPoolExecutor(max_workers=min(STOP_THREADS, max(4, len(self.children))),
+                                           thread_name_prefix="kin-stop")
         self._apply(child, child.stopping(restart=restart, reason=reason))
         self.stoppers[child.daemon_id] = self.pool.submit(self.mode.stop, child.pid, timeout=child.policy.stop_timeout)
 
@@ -301,6 +314,10 @@ class Supervisor:
         """Stop every child (all at once), escalate after stop_timeout or at a second Ctrl+C."""
         alive = [c for c in self.children.values() if c.state in (STARTING, RUNNING)]
         self._event(None, "state", {"state": "stopping"}, f"stopping team {self.team.name}")
+        for child in alive:  # all asked to stop at once; the stop threads then wait for them, a bounded few at a time
+            if child.pid is not None:
+                with contextlib.suppress(OSError):
+                    os.killpg(child.pid, signal.SIGTERM)
         for child in alive:
             self.begin_stop(child, restart=False, reason="team stopping")
         for child in self.children.values():
@@ -391,8 +408,12 @@ class Supervisor:
             self._own_started = psutil.Process().create_time()
         return self._own_started
 
-    def publish(self, wall: float | None = None) -> None:
+    def publish(self, wall: float | None = None, *, now: bool = False) -> None:
+        """Write the state file, at most every :data:`MIN_PUBLISH_S` (else it is written at the next chance)."""
         wall = time.time() if wall is None else wall
+        if not now and wall - self._last_publish < MIN_PUBLISH_S:
+            self._dirty = True
+            return
         write_team_state(self.workspace, self.team.name, self.snapshot(wall))
         self._last_publish, self._dirty = wall, False
 
