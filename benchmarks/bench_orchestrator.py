@@ -1,4 +1,5 @@
-"""Orchestrator: cycle time with 50 daemons running, SIGKILL -> RUNNING again, stop time of a 20-daemon team.
+"""Orchestrator: cycle time with 50 daemons running, SIGKILL -> RUNNING again, stop time of a 20-daemon team,
+and what an idle team of 10, 100 and 300 ``command`` daemons costs (CPU, memory).
 
 Cycles run at the team's own pace (``cycle = "0.02s"``), as in a real run:
 heartbeats land between them, cpu and memory come due, the state file is
@@ -8,11 +9,14 @@ timed, over enough cycles (600) for the p99 to mean something.
 Baselines measured in the same run: reading the status of the same 50
 processes with psutil (what any supervisor must at least do), timed right
 after each cycle so both see the same machine; a bare interpreter start of the
-daemon runner; and SIGTERM + wait of 20 runner processes started with plain
-subprocess.
+daemon runner; SIGTERM + wait of 20 runner processes started with plain
+subprocess; and, for the idle cost, as many bare ``sleep`` processes, measured
+over the same window (CPU as a share of one core; memory as the sum of each
+process's PSS, which shares what processes share).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -158,11 +162,90 @@ def bench_stop(n: int) -> list[dict]:
              "baseline": raw}]
 
 
+def _footprint(procs: list, window: float) -> tuple[float, float]:
+    """CPU share of one core over ``window`` and the sum of PSS in MiB, of ``procs`` (psutil processes)."""
+    import psutil
+
+    def cpu() -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    before, began = cpu(), time.monotonic()
+    time.sleep(window)
+    share = (cpu() - before) / (time.monotonic() - began)
+    pss = 0
+    for proc in procs:
+        try:
+            pss += proc.memory_full_info().pss
+        except psutil.Error:
+            pass
+    return share, pss / 2**20
+
+
+def bench_idle(n: int, window: float, settle: float) -> list[dict]:
+    """A team of ``n`` idle command daemons run as `kin idle`, beside ``n`` bare sleep processes."""
+    import psutil
+
+    root = Path(tempfile.mkdtemp(prefix="kin-bench-idle-"))
+    _ROOTS.append(root)
+    (root / "kin.toml").write_text("[orchestrator]\nstart_rate = 50\n")
+    (root / "teams").mkdir()
+    body = f'type = "command"\ncommand = ["{sys.executable}", "-c", "pass"]\nevery = "1h"\non_message = true\n'
+    (root / "teams" / "idle.toml").write_text('[team]\nname = "idle"\n' + "".join(f"[daemons.d{i}]\n{body}"
+                                                                                  for i in range(n)))
+    team = subprocess.Popen([sys.executable, "-m", "shadeos_core", "idle"], cwd=root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    state = root / ".kin" / "run" / "teams" / "idle.json"
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                daemons = json.loads(state.read_text())["daemons"]
+                if len(daemons) == n and all(d["state"] == "RUNNING" and d["status"] == "waiting" for d in daemons):
+                    break
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(0.5)
+        else:
+            raise RuntimeError(f"the idle team of {n} did not settle")
+        time.sleep(settle)  # long enough for the command daemons' guardians to retire (IDLE_RETIRE)
+        top = psutil.Process(team.pid)
+        ours = [top, *top.children(recursive=True)]
+        share, pss = _footprint(ours, window)
+    finally:
+        team.terminate()
+        team.wait(timeout=300)
+    sleepers = [subprocess.Popen(["sleep", "3600"]) for _ in range(n)]
+    try:
+        time.sleep(1.0)
+        base_share, base_pss = _footprint([psutil.Process(p.pid) for p in sleepers], window)
+    finally:
+        for proc in sleepers:
+            proc.kill()
+            proc.wait()
+    return [
+        {"metric": f"idle team of {n} command daemons: CPU, share of a core over {window:.0f}s", "value": share,
+         "unit": "count", "baseline_name": f"{n} sleep processes", "baseline": base_share or None},
+        {"metric": f"  memory (sum of PSS, MiB; {len(ours)} processes)", "value": round(pss, 1), "unit": "count",
+         "baseline_name": f"{n} sleep processes", "baseline": round(base_pss, 1)},
+        {"metric": "  memory per daemon (MiB, PSS)", "value": round(pss / n, 2), "unit": "count",
+         "baseline_name": "per sleep process", "baseline": round(base_pss / n, 2)},
+    ]
+
+
 def main(as_json: bool = False, quick: bool = False) -> None:
     here = os.getcwd()
     try:
         rows = bench_cycle(10 if quick else 50, 100 if quick else 600)
         rows += bench_stop(5 if quick else 20)
+        for n in ((10, 30) if quick else (10, 100, 300)):
+            rows += bench_idle(n, window=5.0 if quick else 20.0, settle=3.0 if quick else 35.0)
     finally:
         os.chdir(here)
         for root in _ROOTS:

@@ -1,7 +1,9 @@
 """This process's side of the guardian (:mod:`shadeos_process.guardian`): start it once, report children to it.
 
 The guardian is started lazily, by the first child this process spawns, so a
-process that spawns nothing pays nothing. It reads a pipe whose write end only
+process that spawns nothing pays nothing; it is retired once no child has been
+alive for :data:`IDLE_RETIRE` seconds (a daemon that runs a command now and
+then does not keep a second interpreter around between runs). It reads a pipe whose write end only
 this process holds (non-inheritable, and closed in a ``fork()``ed copy of this
 process, which starts a guardian of its own when it spawns). :func:`watch`
 reports a child after it is started, :func:`release` once it is reaped: one
@@ -24,6 +26,8 @@ __all__ = ["available", "watch", "release", "watched", "guardian_pid", "SCRIPT"]
 SCRIPT = str(Path(__file__).with_name("guardian.py"))
 #: Times a guardian that died is replaced before this process gives up on it.
 _RESTARTS = 3
+#: Seconds without a live child after which the guardian is retired (the next child starts a new one).
+IDLE_RETIRE = 30.0
 log = logging.getLogger("kin.process")
 
 
@@ -38,6 +42,7 @@ class _State:
         self.live: set[int] = set()  # reported and not reaped: re-reported to a replacement guardian
         self.restarts = 0
         self.broken = False  # no guardian can run here: callers fall back to PR_SET_PDEATHSIG
+        self.retire: threading.Timer | None = None
 
 
 _state = _State()
@@ -124,6 +129,9 @@ def watch(pid: int) -> None:
     with state.lock:
         if state.owner != os.getpid():
             return
+        if state.retire is not None:
+            state.retire.cancel()
+            state.retire = None
         state.live.add(pid)
         _send(state, b"+%d\n" % pid)
 
@@ -137,6 +145,23 @@ def release(pid: int) -> None:
         if pid in state.live and state.owner == os.getpid():
             state.live.discard(pid)
             _send(state, b"-%d\n" % pid)
+            if not state.live and state.retire is None:
+                state.retire = threading.Timer(IDLE_RETIRE, _retire, args=(state,))
+                state.retire.daemon = True
+                state.retire.start()
+
+
+def _retire(state: _State) -> None:
+    """Stop an idle guardian: end of file on its pipe, with no child left to stop, makes it exit."""
+    with state.lock:
+        state.retire = None
+        if state.live or state.owner != os.getpid() or state.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            os.close(state.fd)
+        proc, state.proc, state.fd, state.owner = state.proc, None, -1, 0
+    with contextlib.suppress(subprocess.SubprocessError, OSError):
+        proc.wait(timeout=10)
 
 
 def watched() -> set[int]:

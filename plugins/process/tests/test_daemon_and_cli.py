@@ -69,6 +69,7 @@ def test_command_daemon_emits_a_command_event(project, write):
     daemon.setup()
     result = daemon.cycle([])
     assert result.status == "ok" and result.notes == "one\ntwo"
+    assert kernel.flush_events()  # events reach listeners on the kernel's event thread
     events = [e for e in heard if e.kind == "command"]
     assert len(events) == 1 and events[0].daemon_id == "ci.check"
     assert events[0].data["returncode"] == 0 and events[0].data["timed_out"] is False

@@ -180,3 +180,32 @@ def test_without_a_guardian_children_still_die_with_their_parent(project, reaper
     wait_until(lambda: all(gone(p) for p in sleep), what="the sleep to die with its parent (PR_SET_PDEATHSIG)")
     lines = [line for line in parent.stderr.read().splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot start the process guardian" in lines[0]
+
+
+def test_an_idle_guardian_is_retired_and_the_next_child_starts_a_new_one(project, reaper, gone, wait_until):
+    code = textwrap.dedent("""
+        import sys, time
+        from shadeos_process import execute_command, guard
+        guard.IDLE_RETIRE = 0.3
+        execute_command(["true"])
+        first = guard.guardian_pid()
+        print(first, flush=True)
+        sys.stdin.readline()                 # the test saw the first guardian go
+        print(guard.guardian_pid(), flush=True)
+        execute_command(["true"])
+        print(guard.guardian_pid(), flush=True)
+        sys.stdin.readline()
+    """)
+    parent = _start_guardian(code, project)
+    reaper.append(parent.pid)
+    first = int(parent.stdout.readline())
+    reaper.append(first)
+    wait_until(lambda: gone(first), what="the idle guardian retired")
+    parent.stdin.write("go\n")
+    parent.stdin.flush()
+    assert parent.stdout.readline().strip() == "None"  # no guardian while no child lives
+    second = int(parent.stdout.readline())
+    reaper.append(second)
+    assert second != first and not gone(second)
+    parent.stdin.close()
+    assert parent.wait(timeout=10) == 0
