@@ -287,8 +287,11 @@ class DaemonRunner:
 
 
 def _setup_logging(kernel: Kernel, daemon_id: str) -> None:
+    from .logcap import LogLimits, rotating_handler
+
     logs = kernel.workspace.state_dir("logs")
-    handler = logging.FileHandler(logs / f"{daemon_id}.log", encoding="utf-8")
+    # rotated past [logs] max_bytes: a daemon that logs without end cannot fill the disk
+    handler = rotating_handler(logs / f"{daemon_id}.log", LogLimits.from_workspace(kernel.workspace))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

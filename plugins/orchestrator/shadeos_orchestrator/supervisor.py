@@ -21,6 +21,7 @@ from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
 from shadeos_core.fsio import read_json
+from shadeos_core.logcap import LogLimits, rotate_if_over
 from shadeos_core.luciorbe import iso_now, process_matches, record_path
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.runner import runner_argv, set_from_signal_handler
@@ -49,6 +50,8 @@ REFRESH_S = 1.0
 MIN_PUBLISH_S = 0.2
 #: Threads that stop children at once (each waits for its child; more children wait their turn).
 STOP_THREADS = 32
+#: Seconds between two looks at the children's output files (one stat each).
+LOG_CHECK_S = 2.0
 NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
@@ -68,6 +71,10 @@ class Supervisor:
                               hint="raise max_daemons in kin.toml if the machine can hold them, or split the team")
         self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in members}
         self.starts = StartPace(self.settings.start_rate)
+        self.log_limits = LogLimits.from_workspace(self.workspace)
+        self._next_log_check = 0.0
+        self._rotated: dict[str, float] = {}
+        self._flooding: set[str] = set()
         self.sender = f"{team.name}.orchestrator"
         self.lock = TeamLock(self.workspace, team.name)
         self.reader = LuciorbeReader(self.workspace, self.children)
@@ -147,6 +154,7 @@ class Supervisor:
             self._step(child, now, wall)
         self._observe(now, wall)
         self.resources.update([c.pid for c in self.children.values() if c.pid is not None], now)
+        self._cap_logs(now)
         held = {d: t.id for d, t in self.taskflow.held.items()}
         for daemon_id, kind, data in self.taskflow.step(self.children):
             self._event(self.children[daemon_id], kind, data,
@@ -272,6 +280,26 @@ class Supervisor:
         for conflict in resolved:
             self._event(self.children.get(conflict.waiting), "conflict", {**conflict.to_json(), "resolved": True},
                         f"conflict on {conflict.target} resolved")
+
+    def _cap_logs(self, now: float) -> None:
+        """Rotate the output files of children past [logs] max_bytes (a share of them per cycle), and report
+        a child whose output floods them (rotated again within a minute)."""
+        if now < self._next_log_check:
+            return
+        self._next_log_check = now + LOG_CHECK_S
+        logs = self.workspace.kin_dir / "logs"
+        for child in self.children.values():
+            for suffix in (".out", ".err"):
+                if not rotate_if_over(logs / f"{child.daemon_id}{suffix}", self.log_limits):
+                    continue
+                last = self._rotated.get(child.daemon_id)
+                self._rotated[child.daemon_id] = now
+                if last is not None and now - last < 60 and child.daemon_id not in self._flooding:
+                    self._flooding.add(child.daemon_id)
+                    self._event(child, "flood", {"log": f"{child.daemon_id}{suffix}",
+                                                 "max_bytes": self.log_limits.max_bytes},
+                                f"output flood: {child.daemon_id}{suffix} passed {self.log_limits.max_bytes} bytes "
+                                "twice within a minute; only the newest output is kept")
 
     # -- leftovers and luciorbes -----------------------------------------------------------
     def _clean_leftovers(self) -> None:

@@ -7,13 +7,45 @@ doubles the cost of the run. Here the exit is one more readable descriptor
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import selectors
 import subprocess
 import time
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "TailBuffer", "MAX_CAPTURE"]
+
+#: Bytes of a command's output kept per stream: its end (a command that floods keeps its last words).
+MAX_CAPTURE = 4 * 2**20
+
+
+class TailBuffer:
+    """Chunks of output keeping the newest :data:`MAX_CAPTURE` bytes, and a count of what it let go."""
+
+    def __init__(self, limit: int = MAX_CAPTURE) -> None:
+        self.limit = limit
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.size = 0
+        self.dropped = 0
+
+    def append(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+        while self.size > self.limit and self.chunks:
+            excess = self.size - self.limit
+            first = self.chunks[0]
+            if len(first) <= excess:
+                self.chunks.popleft()
+                self.size -= len(first)
+                self.dropped += len(first)
+            else:
+                self.chunks[0] = first[excess:]
+                self.size -= excess
+                self.dropped += excess
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 class Collector:
@@ -25,8 +57,8 @@ class Collector:
 
     def __init__(self, popen: subprocess.Popen[bytes]) -> None:
         self.popen = popen
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
+        self.out = TailBuffer()
+        self.err = TailBuffer()
         self._selector = selectors.PollSelector() if hasattr(selectors, "PollSelector") else selectors.DefaultSelector()
         for stream, chunks in ((popen.stdout, self.out), (popen.stderr, self.err)):
             if stream is not None:
@@ -60,7 +92,12 @@ class Collector:
         return True
 
     def output(self) -> tuple[bytes, bytes]:
-        return b"".join(self.out), b"".join(self.err)
+        return self.out.value(), self.err.value()
+
+    @property
+    def dropped(self) -> int:
+        """Bytes of output left out, past the :data:`MAX_CAPTURE` kept per stream."""
+        return self.out.dropped + self.err.dropped
 
     def close(self) -> None:
         """Close the pipes and the pidfd (the child is not touched)."""

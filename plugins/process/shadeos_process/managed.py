@@ -20,6 +20,7 @@ from shadeos_core.execution import ExecutionResult
 from shadeos_core.fsio import atomic_write_json
 from shadeos_core.workspace import Workspace
 
+from .collect import TailBuffer
 from .records import ProcessRecord, records_dir
 
 __all__ = ["ManagedProcess", "lookup", "require", "managed", "forget", "TAIL_LINES"]
@@ -28,6 +29,8 @@ __all__ = ["ManagedProcess", "lookup", "require", "managed", "forget", "TAIL_LIN
 TAIL_LINES = 200
 #: read_until never holds more than this much unread output (older text is dropped).
 _UNREAD_LIMIT = 1 << 20
+#: The longest line kept whole; an endless line is cut into lines of this size (its memory stays bounded).
+_LINE_LIMIT = 1 << 16
 
 _TABLE: dict[int, ManagedProcess] = {}
 _LOCK = threading.Lock()
@@ -50,8 +53,8 @@ class ManagedProcess:
         self.done = threading.Event()
         self.out_tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self.err_tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-        self.out_chunks: list[str] = []
-        self.err_chunks: list[str] = []
+        self.out_chunks = TailBuffer()  # what a monitored or interactive run keeps: its newest output
+        self.err_chunks = TailBuffer()
         self.keep_output = False
         self.on_complete: Callable[[ExecutionResult], Any] | None = None
         self.readers: list[threading.Thread] = []
@@ -77,6 +80,9 @@ class ManagedProcess:
                     *complete, partial = (partial + chunk).split(b"\n")
                     for raw in complete:
                         self._line(raw + b"\n", tail, chunks, callback)
+                    while len(partial) > _LINE_LIMIT:  # no newline in sight: cut, never hold it all
+                        self._line(partial[:_LINE_LIMIT], tail, chunks, callback)
+                        partial = partial[_LINE_LIMIT:]
                 if partial:
                     self._line(partial, tail, chunks, callback)
             finally:
@@ -90,13 +96,13 @@ class ManagedProcess:
         self.readers.append(thread)
         return thread
 
-    def _line(self, raw: bytes, tail: collections.deque[str], chunks: list[str],
+    def _line(self, raw: bytes, tail: collections.deque[str], chunks: TailBuffer,
               callback: Callable[[str], Any] | None) -> None:
         text = raw.decode("utf-8", "replace")
         line = text.rstrip("\r\n")
-        tail.append(line)
+        tail.append(line[:_LINE_LIMIT])
         if self.keep_output:
-            chunks.append(text)
+            chunks.append(raw)
         if callback is not None:
             try:
                 callback(line)
@@ -162,8 +168,11 @@ class ManagedProcess:
             result.returncode = returncode
             result.duration = time.perf_counter() - self.started
             if self.keep_output:
-                result.stdout = "".join(self.out_chunks)
-                result.stderr = "".join(self.err_chunks)
+                result.stdout = self.out_chunks.value().decode("utf-8", "replace")
+                result.stderr = self.err_chunks.value().decode("utf-8", "replace")
+                dropped = self.out_chunks.dropped + self.err_chunks.dropped
+                if dropped:
+                    result.extra["dropped_bytes"] = dropped
             if self.record is not None and self.workspace is not None:
                 self.record.returncode = returncode
                 self.record.ended_at = time.time()

@@ -195,6 +195,8 @@ class BlockingMode(ProcessMode):
         result.duration = time.perf_counter() - entry.started
         result.stdout = (out or b"").decode("utf-8", "replace")
         result.stderr = (err or b"").decode("utf-8", "replace")
+        if collector.dropped:
+            result.extra["dropped_bytes"] = collector.dropped  # a flood: only the newest output was kept
         entry.done.set()
         on_complete = callbacks.get("on_complete")
         if on_complete is not None:
