@@ -55,10 +55,24 @@ class LogLimits:
                                what="number of files"))
 
 
+class _CappedHandler(logging.handlers.RotatingFileHandler):
+    """A failing write (a full disk) is said once on stderr, not as a traceback per record."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's API
+        import sys
+
+        from .diskfaults import disk_fault
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError) and disk_fault(exc, self.baseFilename,
+                                                  on_report=lambda line: sys.stderr.write(f"kin: {line}\n")):
+            return
+        super().handleError(record)
+
+
 def rotating_handler(path: Path, limits: LogLimits) -> logging.Handler:
     """A file handler that rotates ``path`` past ``limits.max_bytes``, keeping ``limits.keep`` old files."""
-    return logging.handlers.RotatingFileHandler(path, maxBytes=limits.max_bytes, backupCount=limits.keep,
-                                                encoding="utf-8", delay=True)
+    return _CappedHandler(path, maxBytes=limits.max_bytes, backupCount=limits.keep, encoding="utf-8", delay=True)
 
 
 def rotate_if_over(path: Path, limits: LogLimits) -> bool:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .diskfaults import disk_fault, recovered
 from .fsio import atomic_write_json, read_json
 from .workspace import Workspace, check_name
 
@@ -234,7 +235,13 @@ class LuciorbeHandle:
         if self.released:  # never recreate a luciorbe its keeper removed (a late heartbeat or update)
             return
         self.data.last_update = iso_now()
-        atomic_write_json(self.path, self.data.to_json(), indent=None)
+        try:
+            atomic_write_json(self.path, self.data.to_json(), indent=None)
+        except OSError as exc:
+            if not disk_fault(exc, self.path):
+                raise
+            return  # kept in memory: the next update or heartbeat writes it
+        recovered(self.path)
 
     def remove(self) -> None:
         self._keeper.release(self)
@@ -316,5 +323,10 @@ class LuciorbeKeeper:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             return
-        atomic_write_json(path, {"daemon_id": self.daemon_id, "pid": os.getpid(), "pid_started": _own_start_time(),
-                                 "paths": sorted(str(p) for p in self._handles)}, indent=None)
+        try:
+            atomic_write_json(path, {"daemon_id": self.daemon_id, "pid": os.getpid(),
+                                     "pid_started": _own_start_time(),
+                                     "paths": sorted(str(p) for p in self._handles)}, indent=None)
+        except OSError as exc:
+            if not disk_fault(exc, path):
+                raise

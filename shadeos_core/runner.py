@@ -21,6 +21,7 @@ from typing import Any
 
 from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
+from .diskfaults import describe, disk_fault, is_disk_fault
 from .errors import KinError
 from .kernel import Kernel
 from .lifeline import die_with_parent
@@ -31,6 +32,8 @@ __all__ = ["DaemonRunner", "GracefulStop", "main", "runner_argv", "set_from_sign
 log = logging.getLogger("kin.runner")
 EXIT_CRASH = 1
 EXIT_CONFIG = 2
+#: Seconds a runner waits after a disk fault before its next cycle.
+DISK_RETRY_S = 5.0
 
 
 def set_from_signal_handler(*events: threading.Event) -> None:
@@ -78,6 +81,7 @@ class DaemonRunner:
         self._threads: list[Any] = []
         self._waiters: list[Any] = []
         self.probation = False  # after a failed delivery: one message per cycle
+        self.hold_until = 0.0  # after a disk fault: no cycle before this (monotonic)
 
     # -- signals -------------------------------------------------------------------------
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -173,6 +177,8 @@ class DaemonRunner:
             raise
         except BaseException as exc:  # noqa: BLE001 - whatever a message made the cycle raise (see _failed)
             self.in_cycle = False
+            if is_disk_fault(exc):
+                return self._disk_fault(exc, messages)
             if not messages:
                 raise  # no message to blame: the daemon itself fails, and the supervisor restarts it
             self._failed(messages, exc)
@@ -194,6 +200,17 @@ class DaemonRunner:
         self.home.update(**fields)
         self.daemon.emit("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
                          status=result.status if result else "ok", messages=len(messages))
+        return result
+
+    def _disk_fault(self, exc: BaseException, messages: list[Message]) -> CycleResult:
+        """The disk is full, read-only or failing: nobody's fault but the machine's. The messages go back as
+        they were, the fault is reported once, and the next cycle waits a while (then retries)."""
+        assert isinstance(exc, OSError)
+        self.mailbox.release(messages)
+        disk_fault(exc, exc.filename or self.spec.workdir)
+        self.hold_until = time.monotonic() + DISK_RETRY_S
+        result = CycleResult(status="error", notes=describe(exc), next_in=DISK_RETRY_S)
+        self.home.update(status="waiting", notes=result.notes)
         return result
 
     def _failed(self, messages: list[Message], exc: BaseException) -> None:
@@ -234,6 +251,9 @@ class DaemonRunner:
             next_due = time.monotonic()
             while not (self.stopping.is_set() or self.stop_signalled):
                 now = time.monotonic()
+                if now < self.hold_until:  # after a disk fault: a pause before trying again
+                    self.stopping.wait(self.hold_until - now)
+                    continue
                 if self.wake.is_set() or now >= next_due:
                     self.wake.clear()
                     result = self.run_cycle()

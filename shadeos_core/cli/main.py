@@ -114,6 +114,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         err("kin: interrupted")
         sys.exit(130)
+    except OSError as exc:
+        if debug:
+            traceback.print_exc()
+        from ..diskfaults import describe, is_disk_fault
+
+        if is_disk_fault(exc):
+            err(f"kin: error: {describe(exc)} (free some space or make it writable, then run it again)")
+        else:
+            where = f" {exc.filename}" if exc.filename else ""
+            err(f"kin: error: cannot use{where}: {exc.strerror or exc} (rerun with --debug for the traceback)")
+        sys.exit(1)
     except Exception as exc:
         if debug:
             traceback.print_exc()

@@ -17,6 +17,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from shadeos_core.diskfaults import disk_fault, recovered
 from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
@@ -52,6 +53,8 @@ MIN_PUBLISH_S = 0.2
 STOP_THREADS = 32
 #: Seconds between two looks at the children's output files (one stat each).
 LOG_CHECK_S = 2.0
+#: Seconds before a start that failed on a disk fault is tried again.
+DISK_RETRY_S = 3.0
 NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
@@ -156,7 +159,13 @@ class Supervisor:
         self.resources.update([c.pid for c in self.children.values() if c.pid is not None], now)
         self._cap_logs(now)
         held = {d: t.id for d, t in self.taskflow.held.items()}
-        for daemon_id, kind, data in self.taskflow.step(self.children):
+        try:
+            steps = self.taskflow.step(self.children)
+        except OSError as exc:
+            if not disk_fault(exc, exc.filename or self.workspace.kin_dir / "tasks", on_report=self._disk_report):
+                raise
+            steps = []  # tasks are handed out again once the disk can be written
+        for daemon_id, kind, data in steps:
             self._event(self.children[daemon_id], kind, data,
                         f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
         if held != {d: t.id for d, t in self.taskflow.held.items()}:
@@ -201,6 +210,12 @@ class Supervisor:
                            name=child.daemon_id, owner=child.daemon_id)
         try:
             result = self.mode.run(spec)
+        except OSError as exc:
+            if not disk_fault(exc, exc.filename or self.workspace.kin_dir, on_report=self._disk_report):
+                self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
+                return
+            child.next_start = now + DISK_RETRY_S  # not the daemon's failure: no start retry spent on it
+            return
         except Exception as exc:
             self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
             return
@@ -442,8 +457,19 @@ class Supervisor:
         if not now and wall - self._last_publish < MIN_PUBLISH_S:
             self._dirty = True
             return
-        write_team_state(self.workspace, self.team.name, self.snapshot(wall))
+        path = state_path(self.workspace, self.team.name)
+        try:
+            write_team_state(self.workspace, self.team.name, self.snapshot(wall))
+        except OSError as exc:
+            if not disk_fault(exc, path, on_report=self._disk_report):
+                raise
+            self._dirty, self._last_publish = True, wall  # written again at the next chance
+            return
+        recovered(path, on_report=self._disk_report)
         self._last_publish, self._dirty = wall, False
+
+    def _disk_report(self, line: str) -> None:
+        self._event(None, "disk", {"error": line}, line)
 
 
 def _describe(kind: str, data: dict[str, Any]) -> str:
