@@ -7,9 +7,10 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent", "prepare", "PR_SET_PDEATHSIG"]
+__all__ = ["die_with_parent", "prepare", "become_subreaper", "PR_SET_PDEATHSIG", "PR_SET_CHILD_SUBREAPER"]
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 _libc = None
 
 
@@ -41,3 +42,18 @@ def die_with_parent(sig: int = signal.SIGTERM, *, parent_pid: int | None = None)
     if parent_pid is not None and os.getppid() != parent_pid:
         os.kill(os.getpid(), sig)
     return True
+
+
+def become_subreaper() -> bool:
+    """Make this process the one orphans of its descendants are given to (``PR_SET_CHILD_SUBREAPER``).
+
+    A descendant that daemonises (fork, ``setsid``, fork again) then becomes a
+    child of this process instead of init's, so it can still be found and
+    stopped. The caller must reap such children. False where Linux is not.
+    """
+    global _libc
+    if not sys.platform.startswith("linux"):
+        return False
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0

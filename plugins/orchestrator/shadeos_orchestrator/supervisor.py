@@ -23,6 +23,7 @@ from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
 from shadeos_core.fsio import read_json
 from shadeos_core.logcap import LogLimits, rotate_if_over
+from shadeos_core.lifeline import become_subreaper
 from shadeos_core.luciorbe import iso_now, process_matches, record_path
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.runner import runner_argv, set_from_signal_handler
@@ -31,6 +32,7 @@ from shadeos_core.teamstate import remove_team_state, state_path, write_team_sta
 from .config import OrchestratorSettings, StartPace
 from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
+from .orphans import DAEMON_ENV, Orphans
 from .phase import PhaseReader
 from .states import DEFAULT_CYCLE, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
 from .taskflow import TaskFlow
@@ -55,6 +57,8 @@ STOP_THREADS = 32
 LOG_CHECK_S = 2.0
 #: Seconds before a start that failed on a disk fault is tried again.
 DISK_RETRY_S = 3.0
+#: Seconds between two looks for orphans given back to the orchestrator (one listing of its children).
+ORPHAN_LOOK_S = 1.0
 NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
@@ -75,6 +79,8 @@ class Supervisor:
         self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in members}
         self.starts = StartPace(self.settings.start_rate)
         self.log_limits = LogLimits.from_workspace(self.workspace)
+        self.orphans = Orphans()
+        self._next_orphan_look = 0.0
         self._next_log_check = 0.0
         self._rotated: dict[str, float] = {}
         self._flooding: set[str] = set()
@@ -109,6 +115,7 @@ class Supervisor:
                            hint=NO_BACKGROUND)
         self.mode = mode_cls(self.workspace)
         self.lock.acquire()
+        become_subreaper()  # what the daemons' descendants leave behind comes back here (see orphans.py)
         previous = self._install_signals()
         try:
             self._clean_leftovers()
@@ -158,6 +165,7 @@ class Supervisor:
         self._observe(now, wall)
         self.resources.update([c.pid for c in self.children.values() if c.pid is not None], now)
         self._cap_logs(now)
+        self._look_for_orphans(now)
         held = {d: t.id for d, t in self.taskflow.held.items()}
         try:
             steps = self.taskflow.step(self.children)
@@ -206,7 +214,8 @@ class Supervisor:
         import psutil
 
         spec = CommandSpec(argv=runner_argv(self.team.name, child.name, cwd=self._argv_cwd),
-                           cwd=str(self.workspace.root), env={"KIN_PARENT_PID": str(os.getpid())},
+                           cwd=str(self.workspace.root),
+                           env={"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id},
                            name=child.daemon_id, owner=child.daemon_id)
         try:
             result = self.mode.run(spec)
@@ -296,6 +305,17 @@ class Supervisor:
             self._event(self.children.get(conflict.waiting), "conflict", {**conflict.to_json(), "resolved": True},
                         f"conflict on {conflict.target} resolved")
 
+    def _look_for_orphans(self, now: float) -> None:
+        if now < self._next_orphan_look:
+            return
+        self._next_orphan_look = now + ORPHAN_LOOK_S
+        daemons = {c.pid for c in self.children.values() if c.pid is not None}
+        for orphan in self.orphans.look(daemons):
+            self._dirty = True  # published, so a next orchestrator stops it if this one dies
+            owner = self.children.get(orphan.daemon_id)
+            if owner is not None and owner.state not in (STARTING, RUNNING):
+                self.orphans.stop(orphan.daemon_id)  # its daemon is gone already: so must it be
+
     def _cap_logs(self, now: float) -> None:
         """Rotate the output files of children past [logs] max_bytes (a share of them per cycle), and report
         a child whose output floods them (rotated again within a minute)."""
@@ -325,7 +345,7 @@ class Supervisor:
             previous = None
         stale: list[tuple[int, float | None]] = []
         if isinstance(previous, dict):
-            for entry in previous.get("daemons", []):
+            for entry in [*previous.get("daemons", []), *previous.get("orphans", [])]:
                 pid, started = entry.get("pid"), entry.get("pid_started")
                 if isinstance(pid, int) and isinstance(started, (int, float)) and process_matches(pid, started):
                     stale.append((pid, float(started)))
@@ -386,6 +406,10 @@ class Supervisor:
             self.wake.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=False)
+        self.orphans.look(set())
+        left = self.orphans.stop(None)
+        if left:
+            self._event(None, "orphans", {"stopped": left}, f"stopped {left} process(es) the daemons left behind")
         for daemon_id in self.children:
             self._clean_luciorbes(daemon_id, None)
         for child in self.children.values():
@@ -397,6 +421,13 @@ class Supervisor:
     def _apply(self, child: Child, events: list[tuple[str, dict[str, Any]]]) -> None:
         for kind, data in events:
             self._event(child, kind, data, _describe(kind, data))
+        if child.state not in (STARTING, RUNNING):
+            # the daemon stopped, crashed or is restarting: what it left behind goes with it
+            self.orphans.look({c.pid for c in self.children.values() if c.pid is not None})
+            stopped = self.orphans.stop(child.daemon_id)
+            if stopped:
+                self._event(child, "orphans", {"stopped": stopped},
+                            f"stopped {stopped} process(es) {child.daemon_id} left behind")
 
     def _event(self, child: Child | None, kind: str, data: dict[str, Any], text: str) -> None:
         self._dirty = True
@@ -441,6 +472,7 @@ class Supervisor:
         return {"pid": os.getpid(), "pid_started": self.lock_started, "started_at": self.started_at,
                 "updated_at": iso_now(wall), "phase": self.phase, "cycle": self.cycle_s, "daemons": daemons,
                 "conflicts": [c.to_json() for c in self.conflicts.active.values()],
+                "orphans": [o.to_json() for o in self.orphans.known.values()],
                 "tasks": {"held": len(self.taskflow.held)}, "events": list(self.events)[-10:]}
 
     @property
