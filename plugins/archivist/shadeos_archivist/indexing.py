@@ -38,6 +38,7 @@ class Indexer:
         self.lock_path = path.with_name(path.name + ".lock")
         self.presence = presence
         self._backend: MemoryBackend | None = None
+        self._salvage_indexed: set[str] = set()
 
     @property
     def backend(self) -> MemoryBackend:
@@ -73,7 +74,7 @@ class Indexer:
     def is_current(self) -> bool:
         checkpoint = self.backend.checkpoint()
         return bool(checkpoint and checkpoint.get("generation") == self.view.generation
-                    and checkpoint.get("offset") == self.view.end)
+                    and checkpoint.get("offset") == self.view.end and not self.view.salvaged - self._salvage_indexed)
 
     def _sync_locked(self) -> int:
         view = self.view
@@ -86,8 +87,13 @@ class Indexer:
         if not checkpoint or checkpoint.get("generation") != view.generation:
             return self._rebuild_locked(None)
         offset = int(checkpoint.get("offset", 0))
+        salvaged = [m for m in sorted(view.salvaged - self._salvage_indexed) if m in view.memories]
+        if salvaged:
+            # records recovered from a damaged line may sit behind the checkpoint, never indexed: in with them
+            self.backend.update([view.memories[m] for m in salvaged], salvaged, None)
+            self._salvage_indexed.update(salvaged)
         if offset == view.end:
-            return 0
+            return len(salvaged)
         added = list(view.stored_since(offset))
         deleted = view.forgotten_since(offset)
         # an annotated memory is indexed again: out with the old words, in with its summary and keywords
@@ -154,6 +160,7 @@ class Indexer:
         # memories stored, or annotated, since the index's checkpoint: scanned here (the index has them stale)
         unindexed = list(view.stored_since(offset))
         stale = {m for m in view.annotated_since(offset) if m in view.memories}
+        stale |= {m for m in view.salvaged - self._salvage_indexed if m in view.memories}
         unindexed += [view.memories[m] for m in stale - {r["id"] for r in unindexed}]
         for record in unindexed:
             if namespace is not None and record["namespace"] != namespace:

@@ -5,7 +5,10 @@ journal is compacted, so offsets into an older generation are never trusted).
 Every other line is one operation: ``store``, ``forget``, ``link``, ``subgraph``.
 Writers take ``journal.lock`` and append whole lines; a line left unterminated
 by a writer that died mid-append is moved to ``journal.torn`` by the next
-writer (or by :meth:`Journal.recover`), with a warning.
+writer (or by :meth:`Journal.recover`), with a warning. A complete line that
+is damaged (bytes overwritten, line ends lost, which glues the next records
+onto it) is kept aside in ``journal.damaged``, and the records glued after the
+damage are recovered: a damaged line never hides the valid ones after it.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class Entry:
 
     offset: int
     record: dict[str, Any]
+    salvaged: bool = False  # recovered from a damaged line
 
 
 class Journal:
@@ -44,6 +48,7 @@ class Journal:
         self.path = directory / "journal.jsonl"
         self.lock_path = directory / "journal.lock"
         self.torn_path = directory / "journal.torn"
+        self.damaged_path = directory / "journal.damaged"
         self._warned: set[tuple[str, int]] = set()
 
     # -- writing -------------------------------------------------------------------------
@@ -209,15 +214,43 @@ class Journal:
                 if not isinstance(record, dict):
                     raise ValueError("not an object")
             except (ValueError, RecursionError):  # RecursionError: a line nested deeper than the parser goes
-                self._warn_once(generation, offset, len(raw))
+                entries.extend(self._salvage(generation, offset, raw))
                 continue
             entries.append(Entry(offset, record))
         return generation, entries, start + end
 
-    def _warn_once(self, generation: str, offset: int, length: int) -> None:
+    def _salvage(self, generation: str, offset: int, raw: bytes) -> list[Entry]:
+        """The records of a damaged line: damage that ate line ends glues the records after it onto it, so
+        every ``{"op":`` in the line starts a candidate; what does not parse is kept aside in
+        ``journal.damaged`` (once) and skipped."""
+        found: list[Entry] = []
+        bounds = [*_record_starts(raw), len(raw)]
+        decoder = json.JSONDecoder()
+        for begin, stop in zip(bounds, bounds[1:], strict=False):
+            try:  # a record whose line end was overwritten parses, with garbage after it
+                record, _end = decoder.raw_decode(raw[begin:stop].decode("utf-8"))
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(record, dict) and isinstance(record.get("op"), str):
+                found.append(Entry(offset + begin, record, salvaged=True))
         if (generation, offset) not in self._warned:
             self._warned.add((generation, offset))
-            log.warning("%s: skipped an unreadable line (%d bytes at offset %d)", self.path, length, offset)
+            with contextlib.suppress(OSError):
+                locked_append(self.damaged_path, b"%s %d " % (generation.encode(), offset) + raw + b"\n")
+            log.warning("%s: a damaged line (%d bytes at offset %d) was skipped and kept in %s; %d record(s) "
+                        "after the damage were recovered", self.path, len(raw), offset, self.damaged_path.name,
+                        len(found))
+        return found
+
+
+
+def _record_starts(raw: bytes) -> list[int]:
+    """Where records may begin in a line: every ``{"op":``."""
+    starts, at = [], raw.find(b'{"op":')
+    while at >= 0:
+        starts.append(at)
+        at = raw.find(b'{"op":', at + 1)
+    return starts
 
 
 def _header(generation: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class ArchiveView:
         self.subgraphs: set[str] = set()
         self._forget_offsets: list[int] = []
         self._forget_ids: list[str] = []
+        self.salvaged: set[str] = set()  # stored records recovered from a damaged line (the index may lack them)
         self._annotate_offsets: list[int] = []
         self._annotate_ids: list[str] = []
         self.forgotten = 0
@@ -61,6 +62,8 @@ class ArchiveView:
         op = record.get("op")
         if op == "store":
             self._store(entry.offset, record)
+            if entry.salvaged and isinstance(record.get("id"), str):
+                self.salvaged.add(record["id"])
         elif op == "forget":
             memory_id = str(record.get("id"))
             if self._forget(memory_id, bool(record.get("cleanup_links", True))):

@@ -130,3 +130,35 @@ def test_torn_line_found_by_the_next_writer(project: Path, configure, caplog: py
     assert archive.retrieve_memory(first) and archive.retrieve_memory(second)
     assert Archivist.open(project).retrieve_memory(second)["previous"] == first
     archive.close()
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "sqlite"])
+@pytest.mark.parametrize("indexed_first", [True, False])
+def test_a_damaged_line_in_the_middle_never_hides_the_records_after_it(project: Path, configure, backend: str,
+                                                                       indexed_first: bool,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    configure(project, backend)
+    archive = Archivist.open(project)
+    ids = [archive.store_memory("somatic", f"zebra fact {word}") for word in ("one", "two", "three", "four")]
+    if indexed_first:
+        archive.sync_index()
+    archive.close()
+    journal = project / ".kin" / "memory" / "journal.jsonl"
+    lines = journal.read_bytes().split(b"\n")
+    # the disk overwrote the end of fact two, its line end with it: fact three is glued onto the damage
+    lines[2] = lines[2][:40] + b"\x00\x00\x00" + lines[3]
+    del lines[3]
+    journal.write_bytes(b"\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="kin.archivist.journal"):
+        reopened = Archivist.open(project)
+        found = {h["id"] for h in reopened.search("zebra", limit=10)}
+    assert found == {ids[0], ids[2], ids[3]}  # only the damaged record is gone
+    assert "damaged line" in caplog.text and "1 record(s) after the damage were recovered" in caplog.text
+    assert b"\x00\x00\x00" in (project / ".kin" / "memory" / "journal.damaged").read_bytes()  # kept aside
+    reopened.sync_index()  # the index takes the recovered record in, wherever its checkpoint was
+    assert {h["id"] for h in reopened.search("zebra", limit=10)} == {ids[0], ids[2], ids[3]}
+    assert {h["id"] for h in Archivist.open(project).search("three", limit=10)} == {ids[2]}
+    reopened.optimize_memory()  # compaction drops the damage for good
+    assert b"\x00" not in journal.read_bytes()
+    assert {h["id"] for h in Archivist.open(project).search("zebra", limit=10)} == {ids[0], ids[2], ids[3]}
+    reopened.close()
