@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json",
-           "loads_json", "fsync_dir"]
+           "loads_json", "dumps_json", "fsync_dir"]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
@@ -43,10 +43,22 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, fsync: bool = 
     atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
 
 
+def dumps_json(value: Any, *, indent: int | None = None, separators: tuple[str, str] | None = None,
+               default: Any = None) -> str:
+    """JSON text of ``value``, readable UTF-8 when it can be; with ``\\u`` escapes when a string holds what
+    UTF-8 cannot (a file name of bytes that are not UTF-8 arrives as lone surrogates): still valid JSON,
+    and read back to the very same string."""
+    text = json.dumps(value, indent=indent, separators=separators, default=default, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, indent=indent, separators=separators, default=default, ensure_ascii=True)
+    return text
+
+
 def atomic_write_json(path: str | os.PathLike[str], value: Any, *, fsync: bool = False, indent: int | None = 2) -> None:
-    """Atomically write ``value`` as JSON (UTF-8, trailing newline)."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=False)
-    atomic_write_text(path, text + "\n", fsync=fsync)
+    """Atomically write ``value`` as JSON (UTF-8, trailing newline; any file name survives the round trip)."""
+    atomic_write_text(path, dumps_json(value, indent=indent) + "\n", fsync=fsync)
 
 
 def loads_json(data: bytes | str) -> Any:

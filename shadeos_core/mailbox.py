@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
 import os
 import re
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .fsio import atomic_write_json, loads_json, read_json
+from .fsio import atomic_write_json, dumps_json, loads_json, read_json
 from .workspace import Workspace, check_name
 
 __all__ = ["Mailbox", "Message", "PRIORITIES", "priority_value", "MAX_DELIVERIES", "DeadLetter", "dead_letters"]
@@ -102,7 +101,7 @@ class Mailbox:
         message = Message(body=body, sender=sender, target=self.daemon_id, priority=prio, kind=kind,
                           sent_at=time.time(), name=name)
         try:
-            payload = json.dumps(message.to_json(), ensure_ascii=False).encode("utf-8")
+            payload = dumps_json(message.to_json()).encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise UsageError(f"message body is not JSON-serialisable: {exc}") from None
         tmp = self.tmp / name

@@ -6,11 +6,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["print_json", "print_table", "fit_columns", "console", "err", "tokens_cell"]
+from ..text import shown
+
+__all__ = ["print_json", "print_table", "fit_columns", "console", "err", "tokens_cell", "shown"]
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        # a file name of bytes that are not UTF-8 (or a terminal that cannot show a character): escaped JSON
+        text = json.dumps(value, indent=2, ensure_ascii=True, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def console(stderr: bool = False) -> Any:
@@ -55,7 +63,7 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title:
     table = Table(title=title, show_edge=False, header_style="bold")
     fit_columns(table, columns, rows)
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*("" if cell is None else shown(cell) for cell in row))
     console().print(table)
 
 

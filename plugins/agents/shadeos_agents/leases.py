@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import loads_json
+from shadeos_core.fsio import dumps_json, loads_json
 from shadeos_core.workspace import Workspace
 
 __all__ = ["Lease", "LeaseBusy", "Leases"]
@@ -58,7 +57,7 @@ class Lease:
 
 
 def _rewrite(fd: int, record: dict[str, Any]) -> None:
-    data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+    data = dumps_json(record).encode("utf-8")
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
 

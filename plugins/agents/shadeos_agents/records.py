@@ -15,13 +15,18 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import atomic_write_json, loads_json, locked_append, read_json
+from shadeos_core.fsio import (
+    atomic_write_json,
+    dumps_json,
+    loads_json,
+    locked_append,
+    read_json,
+)
 from shadeos_core.workspace import Workspace, check_name
 
 __all__ = ["AgentRecords", "agent_dirs", "OUTCOMES"]
@@ -54,7 +59,7 @@ class AgentRecords:
     # -- history -------------------------------------------------------------------------------
     def append(self, record: dict[str, Any]) -> None:
         self.ensure()
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        line = dumps_json(record, default=str) + "\n"
         locked_append(self.history_path, line.encode("utf-8"))
 
     def history(self, limit: int | None = None) -> list[dict[str, Any]]:

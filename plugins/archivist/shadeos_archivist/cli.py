@@ -9,6 +9,7 @@ import rich_click as click
 
 from shadeos_core.cli.output import console, print_json, print_table
 from shadeos_core.errors import KinError
+from shadeos_core.fsio import dumps_json
 
 if TYPE_CHECKING:
     from shadeos_core.cli.app import App
@@ -179,7 +180,12 @@ def reindex(app: App, as_json: bool) -> None:
         if as_json:
             count = archive.reindex()
         else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+            )
 
             with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console(stderr=True), transient=False) as bar:
@@ -217,7 +223,7 @@ def export(app: App, namespace: str | None) -> None:
     with _open(app) as archive:
         write = sys.stdout.write
         for record in archive.export(namespace):
-            write(json.dumps(record, ensure_ascii=False) + "\n")
+            write(dumps_json(record) + "\n")
 
 
 @memory.command("optimize")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import file_lock, fsync_dir, locked_append
+from shadeos_core.fsio import dumps_json, file_lock, fsync_dir, locked_append
 
 __all__ = ["Journal", "Entry", "VERSION"]
 
@@ -258,7 +258,7 @@ def _header(generation: str) -> dict[str, Any]:
 
 
 def _line(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    return dumps_json(record, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def _last_newline(handle: Any, size: int) -> int:

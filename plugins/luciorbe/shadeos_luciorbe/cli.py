@@ -9,6 +9,7 @@ import rich_click as click
 from shadeos_core.cli.app import App
 from shadeos_core.cli.output import print_json
 from shadeos_core.durations import format_duration
+from shadeos_core.text import shown
 
 __all__ = ["luciorbe_group", "hooks_group"]
 
@@ -69,8 +70,8 @@ def _print_luciorbes(cleanups: list) -> None:
         d = c.data
         age = format_duration(d["age_s"]) if d.get("age_s") is not None and d["age_s"] >= 0 else ""
         style = _STATE_STYLE.get(c.state, "")
-        rows.append((escape(c.path), escape(d.get("daemon_id") or ""), escape(d.get("task") or ""),
-                     escape(d.get("status") or ""), escape(d.get("progress") or ""), age,
+        rows.append((escape(shown(c.path)), escape(shown(d.get("daemon_id") or "")), escape(shown(d.get("task") or "")),
+                     escape(shown(d.get("status") or "")), escape(shown(d.get("progress") or "")), age,
                      f"[{style}]{c.state}[/{style}]"))
     fit_columns(table, ["path", "daemon", "task", "status", "progress", "age", "state"], rows)
     for row in rows:
@@ -99,11 +100,11 @@ def clean_command(app: App, path: Path | None, dry_run: bool, hard: bool, as_jso
     acted = [c for c in done if c.action != "none"]
     for c in acted:
         verb = _WOULD.get(c.action, c.action) if dry_run else c.action
-        where = f" -> {c.data['quarantined_to']}" if c.data.get("quarantined_to") else ""
-        click.echo(f"{verb:<16} {c.path}{where}  ({c.state}: {c.detail})")
+        where = f" -> {shown(c.data['quarantined_to'])}" if c.data.get("quarantined_to") else ""
+        click.echo(f"{verb:<16} {shown(c.path)}{where}  ({c.state}: {shown(c.detail)})")
     for c in done:
         if c.action == "none" and c.state != "alive":
-            click.echo(f"{'left alone':<16} {c.path}  ({c.state}: {c.detail})")
+            click.echo(f"{'left alone':<16} {shown(c.path)}  ({c.state}: {shown(c.detail)})")
     counts = Counter(c.action for c in acted)
     alive = sum(1 for c in done if c.state == "alive")
     summary = ", ".join(f"{n} {(_WOULD.get(a, a) if dry_run else a)}" for a, n in sorted(counts.items()))

@@ -6,13 +6,12 @@ never outlives the tokenizer that produced it.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Container
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import atomic_write_text, loads_json
+from shadeos_core.fsio import atomic_write_text, dumps_json, loads_json
 
 __all__ = ["TokenCache", "CACHE_SCHEMA", "Stamp"]
 
@@ -81,6 +80,6 @@ class TokenCache:
             return
         data: dict[str, Any] = {"schema": CACHE_SCHEMA, "counter": self.counter, "files": self.entries}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        atomic_write_text(self.path, dumps_json(data, separators=(",", ":")))
         self.dirty = False
         self.saved_at = time.monotonic()

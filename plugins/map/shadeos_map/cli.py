@@ -83,7 +83,13 @@ def _progress_scan(scanner: Any) -> None:
     if len(survey.misses) < PROGRESS_FROM:
         scanner.full_scan(survey=survey)
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(TextColumn("counting tokens"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console(stderr=True), transient=True) as bar:
@@ -100,6 +106,8 @@ def _print_tree(project_map: Any, scope: str | None, config: Any) -> None:
     from rich.markup import escape
     from rich.tree import Tree
 
+    from shadeos_core.text import shown
+
     from .render import ktok, tree_rows
 
     out = console()
@@ -111,11 +119,11 @@ def _print_tree(project_map: Any, scope: str | None, config: Any) -> None:
     for row in tree_rows(files):
         del stack[row.depth + 1:]
         if row.entry is None:
-            stack.append(stack[-1].add(f"[bold]{escape(row.name)}/[/bold] [dim]{ktok(row.tokens)}[/dim]"))
+            stack.append(stack[-1].add(f"[bold]{escape(shown(row.name))}/[/bold] [dim]{ktok(row.tokens)}[/dim]"))
         else:
             e = row.entry
             size = ktok(e.tokens) if e.tokens is not None else f"not counted: {e.error}"
-            stack[-1].add(f"{escape(row.name)} [{_STYLE[e.level]}]{size} {e.marker}[/]")
+            stack[-1].add(f"{escape(shown(row.name))} [{_STYLE[e.level]}]{size} {e.marker}[/]")
     out.print(tree)
     long_n, too_n = len(project_map.with_level("long")), len(project_map.with_level("too_long"))
     out.print(f"{ktok(project_map.total_tokens)} tokens in {len(project_map.counted)} files · budget "

@@ -6,6 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from shadeos_core.text import shown
+
 from .model import MARKERS, FileEntry, ProjectMap
 
 __all__ = ["render_markdown", "render_digest", "tree_rows", "tree_lines", "TreeRow", "ktok"]
@@ -83,9 +85,9 @@ def tree_lines(files: list[FileEntry]) -> list[str]:
         while len(indents) <= depth:
             indents.append("  " * len(indents))
         if entry is None:
-            lines.append(f"{indents[depth]}- **{name}/** ({ktok(tokens)})")
+            lines.append(f"{indents[depth]}- **{shown(name)}/** ({ktok(tokens)})")
         else:
-            lines.append(f"{indents[depth]}- {name} {ktok(entry.tokens)} {MARKERS[entry.level]}")
+            lines.append(f"{indents[depth]}- {shown(name)} {ktok(entry.tokens)} {MARKERS[entry.level]}")
     return lines
 
 
@@ -96,6 +98,7 @@ def _template() -> Any:
     env = jinja2.Environment(loader=jinja2.PackageLoader("shadeos_map", "templates"), autoescape=False,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters["ktok"] = ktok
+    env.filters["shown"] = shown
     return env.get_template("map.md.j2")
 
 
