@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .fsio import loads_json
+
 __all__ = ["GracefulStop", "contained", "report_once", "EventDispatcher", "run_isolated", "Isolated"]
 
 log = logging.getLogger("kin.plugins")
@@ -179,13 +181,13 @@ def run_isolated(fn: Callable[[], Any], *, timeout: float) -> Isolated:
     if timed_out:
         return Isolated(False, problem=f"did not finish within {timeout:g}s (stopped)")
     try:
-        payload = json.loads(b"".join(chunks)) if chunks else None
+        report: Any = loads_json(b"".join(chunks)) if chunks else None
     except ValueError:
-        payload = None
-    if isinstance(payload, dict) and "ok" in payload:
-        return Isolated(True, payload["ok"])
-    if isinstance(payload, dict) and "error" in payload:
-        return Isolated(False, problem=f"failed: {payload['error']}")
+        report = None
+    if isinstance(report, dict) and "ok" in report:
+        return Isolated(True, report["ok"])
+    if isinstance(report, dict) and "error" in report:
+        return Isolated(False, problem=f"failed: {report['error']}")
     if os.WIFSIGNALED(status):
         return Isolated(False, problem=f"died of signal {signal.Signals(os.WTERMSIG(status)).name} without reporting")
     return Isolated(False, problem=f"exited (code {os.WEXITSTATUS(status)}) without reporting")

@@ -166,12 +166,14 @@ class Daemon:
         task_id = task if isinstance(task, str) else task.id
         return TaskQueue(self.workspace).complete(task_id, holder=self.daemon_id, result=result) is not None
 
-    def release_task(self, task: Task | str, reason: str = "") -> bool:
-        """Give a held task back to the queue for another daemon."""
+    def release_task(self, task: Task | str, reason: str = "", *, failed: bool = False) -> bool:
+        """Give a held task back to the queue for another daemon; ``failed`` when this daemon failed it (it then
+        rests before it is handed out again, and moves to ``failed/`` after ``[tasks] max_failures``)."""
         from .tasks import TaskQueue
 
         task_id = task if isinstance(task, str) else task.id
-        return TaskQueue(self.workspace).release(task_id, holder=self.daemon_id, reason=reason) is not None
+        return TaskQueue(self.workspace).release(task_id, holder=self.daemon_id, reason=reason,
+                                                 failed=failed) is not None
 
     def emit(self, kind: str, **data: Any) -> None:
         """Broadcast a ``daemon_event`` from this daemon."""

@@ -63,9 +63,11 @@ class _CappedHandler(logging.handlers.RotatingFileHandler):
 
         from .diskfaults import disk_fault
 
+        def say(line: str) -> None:
+            sys.stderr.write(f"kin: {line}\n")
+
         exc = sys.exc_info()[1]
-        if isinstance(exc, OSError) and disk_fault(exc, self.baseFilename,
-                                                  on_report=lambda line: sys.stderr.write(f"kin: {line}\n")):
+        if isinstance(exc, OSError) and disk_fault(exc, self.baseFilename, on_report=say):
             return
         super().handleError(record)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .diskfaults import disk_fault, recovered
 from .fsio import atomic_write_json, read_json
+from .shapes import texts
 from .workspace import Workspace, check_name
 
 __all__ = [
@@ -199,9 +200,10 @@ def recorded_paths(workspace: Workspace) -> dict[str, list[Path]]:
     for entry in os.scandir(directory):
         if not entry.name.endswith(".json"):
             continue
-        with contextlib.suppress(OSError, ValueError, TypeError):
+        with contextlib.suppress(OSError, ValueError):
             data = read_json(entry.path)
-            found[data["daemon_id"]] = [Path(p) for p in data.get("paths", [])]
+            if isinstance(data, dict) and isinstance(data.get("daemon_id"), str):
+                found[data["daemon_id"]] = [Path(p) for p in texts(data.get("paths"))]
     return found
 
 

@@ -168,14 +168,30 @@ class Mailbox:
             os.unlink(self.dead_dir / f"{base}.why.json")
         return True
 
+    def fate(self, name: str) -> str | None:
+        """What became of message ``name`` (as :meth:`deliver` named it) if it will never be handled:
+        ``"dead"`` (rejected :data:`MAX_DELIVERIES` times) or ``"unreadable"`` (quarantined); else ``None``."""
+        base = name.removesuffix(".json")
+        if (self.dead_dir / f"{base}.json").exists():
+            return "dead"
+        try:
+            names = os.listdir(self.workspace.kin_dir / "quarantine" / "mail" / self.daemon_id)
+        except OSError:
+            return None
+        tries = f"{base}.r"
+        return "unreadable" if any(n == f"{base}.json" or (n.startswith(tries) and not n.endswith(".why.json"))
+                                   for n in names) else None
+
     def pending(self) -> int:
         return sum(1 for name in os.listdir(self.new) if name.endswith(".json"))
 
     def receive(self, limit: int | None = None) -> list[Message]:
         """Claim waiting messages in priority-then-FIFO order (up to ``limit``).
 
-        A message file that cannot be parsed is moved to ``.kin/quarantine/mail/``
-        and skipped. Call :meth:`ack` once a message is handled.
+        A message that failed a delivery before comes alone (never beside
+        another that a poison among them could take down with it). A message
+        file that cannot be parsed is moved to ``.kin/quarantine/mail/`` and
+        skipped. Call :meth:`ack` once a message is handled.
         """
         out: list[Message] = []
         for name in sorted(os.listdir(self.new)):
@@ -183,6 +199,9 @@ class Mailbox:
                 break
             if not name.endswith(".json"):
                 continue
+            retried = (match := _TRY.match(name)) is not None and match.group("try") is not None
+            if retried and out:
+                continue  # its turn comes in a batch of its own
             claimed = self.cur / name
             try:
                 os.rename(self.new / name, claimed)
@@ -191,6 +210,8 @@ class Mailbox:
             message = self._parse(claimed)
             if message is not None:
                 out.append(message)
+                if retried:
+                    break
         return out
 
     def ack(self, message: Message) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import os
 from collections.abc import Callable, Iterable
@@ -101,7 +102,8 @@ def _candidates() -> list[_Candidate]:
     found: list[_Candidate] = []
     for name, module in BUILTINS:
         found.append(_Candidate(name, module, "shadeos", _version("shadeos"), True,
-                                lambda module=module: importlib.import_module(module)))
+                                functools.partial(importlib.import_module, module)))
+
     def order(ep: metadata.EntryPoint) -> tuple[bool, str]:
         dist = ep.dist.name if ep.dist is not None else ""
         return BUILTIN_PLUGINS.get(ep.name) != dist, ep.name
@@ -114,8 +116,7 @@ def _candidates() -> list[_Candidate]:
     # KIN_PLUGINS=pkg.module,... loads uninstalled plugin modules (while developing one, and in tests).
     for module in (m.strip() for m in os.environ.get("KIN_PLUGINS", "").split(",")):
         if module:
-            found.append(_Candidate(module, module, "", "", False,
-                                    lambda module=module: importlib.import_module(module)))
+            found.append(_Candidate(module, module, "", "", False, functools.partial(importlib.import_module, module)))
     return found
 
 

@@ -237,6 +237,7 @@ class DaemonRunner:
         recovered = self.mailbox.recover()
         if recovered:
             log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
+            self.probation = True  # one of them may have killed the last life: each is handled alone
         self.home = daemon.luciorbes.open(self.spec.workdir, status="starting", task=self.spec.description)
         threading.Thread(target=self._heartbeat, daemon=True, name="kin-heartbeat").start()
         try:

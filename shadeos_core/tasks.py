@@ -13,11 +13,25 @@ File content::
      "by": "…", "created_at": 1763650000.1, "holder": "coding.production" | null,
      "holder_pid": 4242 | null, "claimed_at": … | null, "attempts": 1,
      "history": [{"event": "claimed", "holder": "…", "time": …}, …],
-     "result": null, "done_at": null}
+     "result": null, "done_at": null, "failures": 0, "retry_at": null, "failed_at": null}
+
+A task is untrusted input like any file: a field of the wrong type is dropped
+on reading (its default applies); a file without an ``id`` and a ``text`` is
+skipped.
+
+A task whose holder fails it (an error, a crash, a holder restarted or gone
+silent while holding it) is a *failure*; stopping a holder gracefully is not.
+After a failure the task rests before it is handed out again (``retry_at``:
+``retry_after`` doubled per failure, at most 10 minutes); after
+``max_failures`` it moves to ``failed/`` with the reason, and stays there
+until ``kin task retry`` puts it back. ``[tasks]`` in ``kin.toml``::
+
+    [tasks]
+    max_failures = 3     # failures before a task moves to failed/
+    retry_after = "10s"  # rest after the first failure (doubled per failure)
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -28,14 +42,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .durations import check_count, parse_duration
+from .errors import ConfigError, UsageError
 from .fsio import atomic_write_json, loads_json
+from .shapes import INT, LIST, NUMBER, TEXT, objects, typed
 from .workspace import Workspace, check_name
 
-__all__ = ["Task", "TaskQueue", "TASK_STATES", "addressed_to"]
+__all__ = ["Task", "TaskQueue", "TaskRetries", "TASK_STATES", "addressed_to"]
 
-TASK_STATES = ("queued", "claimed", "done")
-_DIRS = {"queued": "new", "claimed": "claimed", "done": "done"}
+TASK_STATES = ("queued", "claimed", "done", "failed")
+_DIRS = {"queued": "new", "claimed": "claimed", "done": "done", "failed": "failed"}
+_STATE_OF_DIR = {d: state for state, d in _DIRS.items()}
+_FIELDS = {"id": TEXT, "text": TEXT, "to": TEXT, "by": TEXT, "created_at": NUMBER, "holder": TEXT,
+           "holder_pid": INT, "claimed_at": NUMBER, "attempts": INT, "history": LIST, "done_at": NUMBER,
+           "failures": INT, "retry_at": NUMBER, "failed_at": NUMBER}
+MAX_RETRY_AFTER = 600.0
 _SEQ = itertools.count()
 _SEQ_LOCK = threading.Lock()
 
@@ -61,6 +82,9 @@ class Task:
     history: list[dict[str, Any]] = field(default_factory=list)
     result: Any = None
     done_at: float | None = None
+    failures: int = 0
+    retry_at: float | None = None
+    failed_at: float | None = None
     state: str = "queued"
     path: Path | None = field(default=None, repr=False, compare=False)
 
@@ -75,15 +99,67 @@ class Task:
         return data
 
 
+    def resting(self, now: float | None = None) -> bool:
+        """Whether a queued task waits out the rest after a failure (``retry_at`` still to come)."""
+        return self.retry_at is not None and self.retry_at > (time.time() if now is None else now)
+
+    @property
+    def last_reason(self) -> str:
+        """Why it was last released or failed (``""`` when never)."""
+        for event in reversed(self.history):
+            if event.get("event") in ("released", "failed") and isinstance(event.get("reason"), str):
+                return str(event["reason"])
+        return ""
+
+
+@dataclass(frozen=True)
+class TaskRetries:
+    """``[tasks]`` in ``kin.toml``: how many failures a task gets, and how long it rests after one."""
+
+    max_failures: int = 3
+    retry_after: float = 10.0
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace) -> TaskRetries:
+        """The workspace's settings; a bad value is a :class:`ConfigError` naming the key."""
+        raw = workspace.section("tasks")
+        where = f"{workspace.config_path} [tasks]"
+        for key in raw:
+            if key not in ("max_failures", "retry_after"):
+                raise ConfigError(f"[tasks] {key}: unknown key", where=where,
+                                  hint="known keys: max_failures, retry_after")
+        return cls(check_count(raw.get("max_failures", cls.max_failures), minimum=1, maximum=1000,
+                               where=f"{where} max_failures", what="number of failures"),
+                   min(parse_duration(raw.get("retry_after", cls.retry_after), where=f"{where} retry_after"),
+                       MAX_RETRY_AFTER))
+
+    def rest(self, failures: int) -> float:
+        """Seconds a task rests after its ``failures``-th failure."""
+        return min(self.retry_after * 2 ** min(max(failures - 1, 0), 20), MAX_RETRY_AFTER)
+
+
 class TaskQueue:
     """The task queue of a workspace. Every operation is a rename, so several processes may share it."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, retries: TaskRetries | None = None) -> None:
         self.workspace = workspace
+        self._retries = retries
         self.root = workspace.state_dir("tasks")
-        self.tmp, self.new, self.claimed, self.done = (self.root / d for d in ("tmp", "new", "claimed", "done"))
-        for directory in (self.tmp, self.new, self.claimed, self.done):
+        self.tmp, self.new, self.claimed, self.done, self.failed = (
+            self.root / d for d in ("tmp", "new", "claimed", "done", "failed"))
+        for directory in (self.tmp, self.new, self.claimed, self.done, self.failed):
             directory.mkdir(exist_ok=True)
+
+    @property
+    def retries(self) -> TaskRetries:
+        """The workspace's ``[tasks]`` settings (the defaults when they are not valid: the supervisor, which
+        checks them at start, says why)."""
+        if self._retries is None:
+            try:
+                self._retries = TaskRetries.from_workspace(self.workspace)
+            except ConfigError:
+                self._retries = TaskRetries()
+        return self._retries
 
     # -- adding and reading --------------------------------------------------------------
     def add(self, text: str, *, to: str | None = None, by: str = "", data: dict[str, Any] | None = None) -> Task:
@@ -131,7 +207,7 @@ class TaskQueue:
             if task_id is not None and tid != task_id:
                 continue
             task = self._load(path)
-            if task is None or not addressed_to(task.to, holder):
+            if task is None or not addressed_to(task.to, holder) or task.resting():
                 continue
             target = self.claimed / f"{tid}@{holder}.json"
             try:
@@ -141,6 +217,7 @@ class TaskQueue:
             now = time.time()
             task.holder, task.holder_pid, task.claimed_at = holder, os.getpid() if pid is None else pid, now
             task.attempts += 1
+            task.retry_at = None
             task.history.append({"event": "claimed", "holder": holder, "time": now})
             task.state, task.path = "claimed", target
             atomic_write_json(target, task._content(), indent=None)
@@ -164,14 +241,49 @@ class TaskQueue:
         task.state, task.path = "done", target
         return task
 
-    def release(self, task_id: str, *, holder: str | None = None, reason: str = "") -> Task | None:
-        """Put a claimed task back in the queue (its holder died, went silent or gave up)."""
+    def release(self, task_id: str, *, holder: str | None = None, reason: str = "",
+                failed: bool = False) -> Task | None:
+        """Put a claimed task back in the queue (its holder stopped, or gave it up).
+
+        ``failed``: the holder failed it (an error, a crash, gone silent). The
+        task then rests (``retry_at``) before it is handed out again, and after
+        ``max_failures`` it moves to ``failed/`` instead (see the module doc).
+        """
         path = self._claimed_path(task_id, holder)
         task = self._load(path) if path is not None else None
         if task is None or path is None:
             return None
-        task.history.append({"event": "released", "holder": task.holder, "reason": reason, "time": time.time()})
+        now = time.time()
+        retries = self.retries
+        if failed:
+            task.failures += 1
+        gives_up = failed and task.failures >= retries.max_failures
+        event = {"event": "failed" if gives_up else "released", "holder": task.holder, "reason": reason,
+                 "time": now}
+        if failed and not gives_up:
+            task.retry_at = now + retries.rest(task.failures)
+            event["retry_at"] = task.retry_at
+        task.history.append(event)
         task.holder = task.holder_pid = task.claimed_at = None
+        if gives_up:
+            task.failed_at = now
+        atomic_write_json(path, task._content(), indent=None)
+        target = (self.failed if gives_up else self.new) / f"{task.id}.json"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None
+        task.state, task.path = "failed" if gives_up else "queued", target
+        return task
+
+    def retry(self, task_id: str) -> Task | None:
+        """Put a failed task back in the queue with its failures forgotten; ``None`` when it is not failed."""
+        path = self.failed / f"{task_id}.json"
+        task = self._load(path)
+        if task is None:
+            return None
+        task.failures, task.retry_at, task.failed_at = 0, None, None
+        task.history.append({"event": "retried", "time": time.time()})
         atomic_write_json(path, task._content(), indent=None)
         target = self.new / f"{task.id}.json"
         try:
@@ -202,7 +314,7 @@ class TaskQueue:
                 yield directory / name
 
     def _load(self, path: Path) -> Task | None:
-        state = {"new": "queued", "claimed": "claimed", "done": "done"}[path.parent.name]
+        state = _STATE_OF_DIR[path.parent.name]
         try:
             with open(path, "rb") as handle:
                 data = loads_json(handle.read())
@@ -210,11 +322,11 @@ class TaskQueue:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):
             return None
-        known = {k: v for k, v in data.items() if k in Task.__dataclass_fields__ and k not in ("state", "path")}
-        with contextlib.suppress(TypeError):
-            task = Task(**known)
-            task.state, task.path = state, path
-            if state == "claimed":
-                task.holder = path.name.removesuffix(".json").partition("@")[2] or task.holder
-            return task
-        return None
+        known = {k: v for k, v in typed(data, _FIELDS).items()
+                 if k in Task.__dataclass_fields__ and k not in ("state", "path") and v is not None}
+        known["history"] = objects(known.get("history"))
+        task = Task(**known)
+        task.state, task.path = state, path
+        if state == "claimed":
+            task.holder = path.name.removesuffix(".json").partition("@")[2] or task.holder
+        return task

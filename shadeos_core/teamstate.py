@@ -4,6 +4,10 @@ The ``run_team`` provider writes it (atomically) while the team runs; anyone
 may read it. Shape: ``{"team", "pid", "pid_started", "started_at",
 "updated_at", "phase", "daemons": [{"name", "state", "pid", "restarts", …}],
 "events": [...]}``.
+
+The file is read as untrusted input: :func:`read_team_states` keeps what has
+the published shape and drops any value of the wrong type (so a reader's
+defaults apply), and a file that is not a JSON object is skipped.
 """
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from typing import Any
 
 from .fsio import atomic_write_json, read_json
 from .luciorbe import process_matches
+from .shapes import FLAG, INT, NUMBER, OBJECT, TEXT, objects, texts, typed
 from .workspace import Workspace, check_name
 
-__all__ = ["state_path", "write_team_state", "read_team_states", "remove_team_state"]
+__all__ = ["state_path", "write_team_state", "read_team_states", "remove_team_state", "clean_team_state"]
 
 
 def state_path(workspace: Workspace, team: str) -> Path:
@@ -43,9 +48,34 @@ def read_team_states(workspace: Workspace) -> list[dict[str, Any]]:
             data = read_json(path)
         except (OSError, ValueError):
             continue
-        if not isinstance(data, dict):
+        data = clean_team_state(data, path.stem)
+        if data is None:
             continue
         pid, started = data.get("pid"), data.get("pid_started")
         data["running"] = isinstance(pid, int) and isinstance(started, (int, float)) and process_matches(pid, started)
         states.append(data)
     return states
+
+
+_TEAM_FIELDS = {"pid": INT, "pid_started": NUMBER, "started_at": TEXT, "updated_at": TEXT, "phase": TEXT,
+                "cycle": NUMBER, "tasks": OBJECT}
+_DAEMON_FIELDS = {"name": TEXT, "daemon_id": TEXT, "type": TEXT, "meta": FLAG, "state": TEXT, "pid": INT,
+                  "pid_started": NUMBER, "started": NUMBER, "restarts": INT, "start_failures": INT,
+                  "exit_code": INT, "reason": TEXT, "active": FLAG, "status": TEXT, "task": TEXT,
+                  "progress": TEXT, "current_file": TEXT, "heartbeat_age": NUMBER, "late": FLAG, "cpu": NUMBER,
+                  "memory": NUMBER, "conflict": OBJECT, "held_task": TEXT, "model": TEXT, "input_tokens": INT,
+                  "output_tokens": INT}
+_ENTRY_FIELDS = {"pid": INT, "pid_started": NUMBER}
+
+
+def clean_team_state(data: Any, team: str) -> dict[str, Any] | None:
+    """A published state as readers expect it, or ``None`` when ``data`` is not one (see the module doc)."""
+    if not isinstance(data, dict):
+        return None
+    state = typed(data, _TEAM_FIELDS)
+    state["team"] = data["team"] if isinstance(data.get("team"), str) else team
+    state["daemons"] = objects(data.get("daemons"), _DAEMON_FIELDS)
+    state["conflicts"] = objects(data.get("conflicts"))
+    state["orphans"] = objects(data.get("orphans"), _ENTRY_FIELDS)
+    state["events"] = texts(data.get("events"))
+    return state

@@ -141,6 +141,18 @@ def test_a_receiver_stopped_gracefully_gives_messages_back_untouched_but_a_dead_
     assert box.receive()[0].tries == 2
 
 
+def test_a_message_that_failed_a_delivery_comes_alone(project):
+    workspace = Workspace(project)
+    box = Mailbox(workspace, "t.a")
+    for n in range(3):
+        Mailbox.send(workspace, "t.a", n)
+    first, *rest = box.receive()
+    box.fail(first, "it died")  # the first failed once: it sorts first, and comes alone
+    box.release(rest)
+    assert [(m.body, m.tries) for m in box.receive()] == [(0, 2)]
+    assert [m.body for m in box.receive()] == [1, 2]  # the others, together again
+
+
 def test_an_unreadable_message_is_listed_with_the_dead_letters(project, kin):
     workspace = Workspace(project)
     box = Mailbox(workspace, "t.a")

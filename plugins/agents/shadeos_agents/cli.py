@@ -7,7 +7,7 @@ from typing import Any
 import rich_click as click
 
 from shadeos_core.cli.app import App
-from shadeos_core.cli.output import print_json, print_table
+from shadeos_core.cli.output import print_json, print_table, shown
 from shadeos_core.errors import KinError, UsageError
 
 __all__ = ["agents", "models"]
@@ -61,8 +61,9 @@ def history(app: App, name: str, limit: int, as_json: bool) -> None:
     for r in records:
         edited = sorted({e.get("path", "") for e in r.get("edits", []) if e.get("outcome") == "applied"})
         when = str(r.get("time", ""))[:19].replace("T", " ")
-        click.echo(f"{when}  {r.get('outcome', '?')}  {r.get('task') or '(no task)'}")
-        details = [f"{r.get('input_tokens', 0)}/{r.get('output_tokens', 0)} tokens", f"{r.get('duration', 0):.1f}s"]
+        click.echo(f"{when}  {r.get('outcome') or '?'}  {shown(r.get('task') or '(no task)')}")
+        details = [f"{r.get('input_tokens') or 0}/{r.get('output_tokens') or 0} tokens",
+                   f"{r.get('duration') or 0:.1f}s"]
         if r.get("commit"):
             details.append(f"commit {r['commit'][:10]}")
         click.echo("    " + " · ".join(details))

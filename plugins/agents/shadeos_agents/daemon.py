@@ -285,7 +285,7 @@ class AgentDaemon(Daemon):
             elif wait:
                 self.waiting_task = task  # kept (still claimed) for when the key or the budget is back
             else:
-                self.release_task(task, reason=f"{outcome}: {error}"[:300])
+                self.release_task(task, reason=f"{outcome}: {error}"[:300], failed=outcome != "interrupted")
         self.totals["cycles"] += 1
         self.state = ("waiting" if outcome == "waiting" else "paused" if outcome == "budget" else
                       "error" if outcome == "error" else "idle", error if wait or outcome == "error" else "")

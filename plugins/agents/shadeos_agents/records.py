@@ -20,18 +20,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import (
-    atomic_write_json,
-    dumps_json,
-    loads_json,
-    locked_append,
-    read_json,
-)
+from shadeos_core.fsio import atomic_write_json, dumps_json, loads_json, locked_append, read_json
+from shadeos_core.shapes import INT, LIST, NUMBER, TEXT, objects, texts, typed
 from shadeos_core.workspace import Workspace, check_name
 
 __all__ = ["AgentRecords", "agent_dirs", "OUTCOMES"]
 
 OUTCOMES = ("ok", "nothing-to-do", "refused", "error", "budget", "waiting", "interrupted")
+
+# What readers rely on; a value of another type (a damaged or hand-edited record) is dropped on reading.
+_CYCLE_FIELDS = {"time": TEXT, "cycle": INT, "task": TEXT, "task_id": TEXT, "task_source": TEXT, "model": TEXT,
+                 "steps": LIST, "edits": LIST, "commit": TEXT, "input_tokens": INT, "output_tokens": INT,
+                 "duration": NUMBER, "outcome": TEXT, "error": TEXT, "summary": TEXT}
+_STEP_FIELDS = {"tool": TEXT, "outcome": TEXT, "path": TEXT}
+_EDIT_FIELDS = {"path": TEXT, "op": TEXT, "outcome": TEXT}
+_STATUS_FIELDS = {"team": TEXT, "name": TEXT, "role": TEXT, "model": TEXT, "model_source": TEXT, "coder": TEXT,
+                  "pid": INT, "pid_started": NUMBER, "state": TEXT, "reason": TEXT, "input_tokens": INT,
+                  "output_tokens": INT, "cycles": INT, "updated": TEXT, "last_task": TEXT, "last_outcome": TEXT}
+_UNFINISHED_FIELDS = {"task": TEXT}
 
 
 def agent_dirs(workspace: Workspace) -> list[Path]:
@@ -107,7 +113,7 @@ class AgentRecords:
             data = read_json(self.status_path)
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        return typed(data, _STATUS_FIELDS) if isinstance(data, dict) else None
 
     # -- the cycle in progress ----------------------------------------------------------------------
     def begin(self, cycle: dict[str, Any]) -> None:
@@ -120,7 +126,10 @@ class AgentRecords:
             data = read_json(self.cycle_path)
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        return {**typed(data, _UNFINISHED_FIELDS), "changed": texts(data.get("changed")),
+                "created": texts(data.get("created"))}
 
     def end(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -134,4 +143,9 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
         value = loads_json(raw)
     except ValueError:
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict):
+        return None
+    record = typed(value, _CYCLE_FIELDS)
+    record["steps"] = objects(value.get("steps"), _STEP_FIELDS)
+    record["edits"] = objects(value.get("edits"), _EDIT_FIELDS)
+    return record

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shadeos_core.fsio import dumps_json, file_lock, fsync_dir, locked_append
+from shadeos_core.fsio import dumps_json, file_lock, fsync_dir, loads_json, locked_append
 
 __all__ = ["Journal", "Entry", "VERSION"]
 
@@ -175,10 +175,7 @@ class Journal:
             return None
         if not first.endswith(b"\n"):
             return None
-        try:
-            return str(json.loads(first)["generation"])
-        except (ValueError, KeyError, TypeError):
-            return "legacy"
+        return _generation(first)
 
     def read(self, start: int = 0) -> tuple[str | None, list[Entry], int]:
         """``(generation, entries, end)``: complete lines from byte ``start`` on (0 = the beginning).
@@ -195,10 +192,7 @@ class Journal:
             first = handle.readline()
             if not first.endswith(b"\n"):
                 return None, [], 0
-            try:
-                generation = str(json.loads(first)["generation"])
-            except (ValueError, KeyError, TypeError):
-                generation = "legacy"
+            generation = _generation(first)
             start = max(start, len(first))
             handle.seek(start)
             data = handle.read()
@@ -242,6 +236,15 @@ class Journal:
                         len(found))
         return found
 
+
+def _generation(first: bytes) -> str:
+    """The generation a header line names; ``legacy`` for a journal without one (or a header that is not one)."""
+    try:
+        header = loads_json(first)
+    except ValueError:
+        return "legacy"
+    value = header.get("generation") if isinstance(header, dict) else None
+    return value if isinstance(value, str) and value else "legacy"
 
 
 def _record_starts(raw: bytes) -> list[int]:

@@ -130,11 +130,14 @@ class ArchiveView:
         """Give a memory its summary and keywords (filled in after it was stored); the record is replaced, not
         changed, since callers may hold the old one."""
         memory_id = record.get("id")
-        current = self.memories.get(memory_id) if isinstance(memory_id, str) else None
-        if current is None:
+        if not isinstance(memory_id, str) or memory_id not in self.memories:
             return False
-        changes = {key: record[key] for key in ("summary", "keywords") if key in record}
-        self.memories[memory_id] = {**current, **changes, "annotated": record.get("at", "")}
+        changes: dict[str, Any] = {}
+        if isinstance(record.get("summary"), str):
+            changes["summary"] = record["summary"]
+        if isinstance(record.get("keywords"), list):
+            changes["keywords"] = [k for k in record["keywords"] if isinstance(k, str)]
+        self.memories[memory_id] = {**self.memories[memory_id], **changes, "annotated": str(record.get("at", ""))}
         return True
 
     def _link(self, record: dict[str, Any]) -> None:

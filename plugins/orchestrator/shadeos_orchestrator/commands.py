@@ -1,15 +1,20 @@
-"""``kin stop [TEAM]`` and ``kin task add|list``: talking to running teams from another terminal."""
+"""``kin stop [TEAM]`` and ``kin task add|list|retry``: talking to running teams from another terminal."""
 from __future__ import annotations
 
 import os
 import signal
 import time
+from typing import TYPE_CHECKING
 
 import rich_click as click
 
 from shadeos_core.cli.app import App
-from shadeos_core.cli.output import print_json, print_table
+from shadeos_core.cli.output import print_json, print_table, shown
+from shadeos_core.durations import format_duration
 from shadeos_core.errors import UsageError
+
+if TYPE_CHECKING:
+    from shadeos_core.tasks import Task
 
 __all__ = ["stop", "task"]
 
@@ -79,12 +84,13 @@ def task_add(app: App, text: str, to: str | None, as_json: bool) -> None:
 
 
 @task.command("list")
-@click.option("--state", "states", multiple=True, type=click.Choice(["queued", "claimed", "done"]),
+@click.option("--state", "states", multiple=True, type=click.Choice(["queued", "claimed", "done", "failed"]),
               help="Only tasks in this state (repeatable; default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of tasks.")
 @click.pass_obj
 def task_list(app: App, states: tuple[str, ...], as_json: bool) -> None:
-    """List tasks: queued, claimed (with their holder) and done."""
+    """List tasks: queued (resting after a failure, if so), claimed (with their holder), done, and failed
+    (failed [tasks] max_failures times: kin task retry ID puts one back)."""
     from shadeos_core.tasks import TaskQueue
 
     tasks = TaskQueue(app.kernel.workspace).list(*states)
@@ -94,5 +100,43 @@ def task_list(app: App, states: tuple[str, ...], as_json: bool) -> None:
     if not tasks:
         click.echo("no tasks")
         return
-    print_table(["id", "state", "holder", "to", "attempts", "text"],
-                [(t.id, t.state, t.holder or "", t.to or "", t.attempts, t.text) for t in tasks])
+    now = time.time()
+
+    def state(t: Task) -> str:
+        if t.resting(now) and t.retry_at is not None:
+            return f"queued (retry in {format_duration(t.retry_at - now)})"
+        return t.state
+
+    print_table(["id", "state", "holder", "to", "tries", "text"],
+                [(t.id, state(t), t.holder or "", t.to or "", f"{t.attempts}" + (f" ({t.failures} failed)"
+                                                                                 if t.failures else ""), shown(t.text))
+                 for t in tasks])
+    for t in tasks:  # why a task failed, whole, whatever the table cut
+        if t.failures and t.state in ("queued", "failed"):
+            click.echo(f"  {t.id}: failed: {shown(t.last_reason)}")
+
+
+@task.command("retry")
+@click.argument("task_ids", metavar="ID...", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every failed task.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the tasks put back.")
+@click.pass_obj
+def task_retry(app: App, task_ids: tuple[str, ...], every: bool, as_json: bool) -> None:
+    """Put failed tasks back in the queue, their failures forgotten (kin task list --state failed lists them)."""
+    from shadeos_core.tasks import TaskQueue
+
+    queue = TaskQueue(app.kernel.workspace)
+    if every:
+        task_ids = tuple(t.id for t in queue.list("failed"))
+    elif not task_ids:
+        raise UsageError("name the failed tasks to retry", hint="kin task retry ID… or kin task retry --all")
+    back = []
+    for task_id in task_ids:
+        task = queue.retry(task_id)
+        if task is None:
+            raise UsageError(f"no failed task {task_id!r}", hint="kin task list --state failed lists them")
+        back.append(task)
+    if as_json:
+        print_json([t.to_json() for t in back])
+    else:
+        click.echo(f"{len(back)} task(s) back in the queue" if back else "no failed tasks")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from shadeos_core.fsio import read_json
 from shadeos_core.luciorbe import Luciorbe, MalformedLuciorbe, parse_iso, read_luciorbe
+from shadeos_core.shapes import texts
 from shadeos_core.workspace import Workspace
 
 __all__ = ["Seen", "LuciorbeReader", "Resources", "MODEL_FIELDS"]
@@ -103,7 +104,7 @@ class LuciorbeReader:
             return cached
         if not isinstance(data, dict):
             return cached
-        paths = [Path(raw) for raw in data.get("paths", []) if isinstance(raw, str)]
+        paths = [Path(raw) for raw in texts(data.get("paths"))]
         entry = (key, data, paths)
         self._records[daemon_id] = entry
         self.changed = True

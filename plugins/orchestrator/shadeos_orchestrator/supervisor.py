@@ -9,11 +9,13 @@ to this process for its whole life.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +24,14 @@ from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
 from shadeos_core.fsio import read_json
-from shadeos_core.logcap import LogLimits, rotate_if_over
 from shadeos_core.lifeline import become_subreaper
-from shadeos_core.luciorbe import iso_now, process_matches, record_path
+from shadeos_core.logcap import LogLimits, rotate_if_over
+from shadeos_core.luciorbe import is_luciorbe_name, iso_now, process_matches, record_path
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.runner import runner_argv, set_from_signal_handler
-from shadeos_core.teamstate import remove_team_state, state_path, write_team_state
+from shadeos_core.shapes import texts
+from shadeos_core.tasks import TaskRetries
+from shadeos_core.teamstate import clean_team_state, remove_team_state, state_path, write_team_state
 
 from .config import OrchestratorSettings, StartPace
 from .conflicts import ConflictTracker
@@ -46,6 +50,8 @@ if TYPE_CHECKING:
     from .display import Display
 
 __all__ = ["Supervisor", "NO_BACKGROUND"]
+
+log = logging.getLogger("kin.orchestrator")
 
 #: Seconds between two writes of the state file when nothing but ages, cpu and memory changed.
 REFRESH_S = 1.0
@@ -90,11 +96,13 @@ class Supervisor:
         self.conflicts = ConflictTracker(self.workspace.root)
         self.phases = PhaseReader(self.workspace)
         self.resources = Resources()
-        self.taskflow = TaskFlow(self.workspace, self.sender, self._accepts_tasks)
+        self.taskflow = TaskFlow(self.workspace, self.sender, self._accepts_tasks,
+                                 TaskRetries.from_workspace(self.workspace))
         self.events: deque[str] = deque(maxlen=30)
         self.display = display
         self.mode: Any = None
         self.phase: str | None = None
+        self._faults: set[tuple[str, str]] = set()
         self.interrupts = 0
         self.stop_requested = False
         self.force = False
@@ -141,7 +149,7 @@ class Supervisor:
             self.kernel.flush_events(2.0)
         return 0
 
-    def _install_signals(self) -> dict[int, Any]:
+    def _install_signals(self) -> dict[signal.Signals, Any]:
         previous = {}
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, self._on_signal)
@@ -157,15 +165,44 @@ class Supervisor:
 
     # -- one cycle -----------------------------------------------------------------------
     def cycle(self) -> None:
-        """One orchestration pass; cheap enough to run many times a second."""
+        """One orchestration pass; cheap enough to run many times a second.
+
+        Each stage is guarded: a fault in one (a bug, or input that nothing
+        foresaw) is reported once and the others still run, so the daemons stay
+        supervised whatever one stage meets.
+        """
         now, wall = time.monotonic(), time.time()
-        self._follow_phase()
+        self._guarded("phases", self._follow_phase)
         for child in self.children.values():
-            self._step(child, now, wall)
-        self._observe(now, wall)
-        self.resources.update([c.pid for c in self.children.values() if c.pid is not None], now)
-        self._cap_logs(now)
-        self._look_for_orphans(now)
+            self._guarded("supervision", self._step, child, now, wall)
+        self._guarded("luciorbes", self._observe, now, wall)
+        self._guarded("resources", self.resources.update, [c.pid for c in self.children.values() if c.pid is not None],
+                      now)
+        self._guarded("logs", self._cap_logs, now)
+        self._guarded("orphans", self._look_for_orphans, now)
+        self._guarded("tasks", self._hand_out_tasks)
+        # Publish what a reader would see change at once; ages, cpu and memory drift: refresh them once a second.
+        if self._dirty or wall - self._last_publish >= max(REFRESH_S, self.cycle_s):
+            self._guarded("state", self.publish, wall)
+        if self.display is not None:
+            self._guarded("display", self.display.refresh, self)
+
+    def _guarded(self, stage: str, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - supervision outlives any one stage's fault
+            key = (stage, type(exc).__name__)
+            if key in self._faults:
+                log.debug("%s stage failed again", stage, exc_info=True)
+                return
+            self._faults.add(key)
+            log.debug("%s stage failed", stage, exc_info=True)
+            text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            self._event(None, "fault", {"stage": stage, "error": f"{type(exc).__name__}: {text}"},
+                        f"internal error in the {stage} stage: {type(exc).__name__}: {text} (supervision goes on; "
+                        "kin --debug shows the traceback)")
+
+    def _hand_out_tasks(self) -> None:
         held = {d: t.id for d, t in self.taskflow.held.items()}
         try:
             steps = self.taskflow.step(self.children)
@@ -178,11 +215,6 @@ class Supervisor:
                         f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
         if held != {d: t.id for d, t in self.taskflow.held.items()}:
             self._dirty = True  # a task was completed or taken: no event, but the state shows it
-        # Publish what a reader would see change at once; ages, cpu and memory drift: refresh them once a second.
-        if self._dirty or wall - self._last_publish >= max(REFRESH_S, self.cycle_s):
-            self.publish(wall)
-        if self.display is not None:
-            self.display.refresh(self)
 
     def _step(self, child: Child, now: float, wall: float) -> None:
         if child.state == STOPPING:
@@ -340,11 +372,11 @@ class Supervisor:
     def _clean_leftovers(self) -> None:
         """Stop processes a previous orchestrator of this team recorded and left running (it died)."""
         try:
-            previous = read_json(state_path(self.workspace, self.team.name))
+            previous = clean_team_state(read_json(state_path(self.workspace, self.team.name)), self.team.name)
         except (OSError, ValueError):
             previous = None
         stale: list[tuple[int, float | None]] = []
-        if isinstance(previous, dict):
+        if previous is not None:
             for entry in [*previous.get("daemons", []), *previous.get("orphans", [])]:
                 pid, started = entry.get("pid"), entry.get("pid_started")
                 if isinstance(pid, int) and isinstance(started, (int, float)) and process_matches(pid, started):
@@ -362,13 +394,15 @@ class Supervisor:
         try:
             record = read_json(path)
             rec_pid, rec_started = int(record["pid"]), float(record["pid_started"])
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, OverflowError):
             return
         if (pid is not None and rec_pid != pid) or process_matches(rec_pid, rec_started):
             return
-        for raw in record.get("paths", []):
-            with contextlib.suppress(OSError):
-                os.unlink(raw)
+        root = f"{self.workspace.root}{os.sep}"
+        for raw in texts(record.get("paths")):  # a record never makes us remove anything but a luciorbe of ours
+            if is_luciorbe_name(os.path.basename(raw)) and os.path.abspath(raw).startswith(root):
+                with contextlib.suppress(OSError):
+                    os.unlink(raw)
         with contextlib.suppress(OSError):
             os.unlink(path)
 

@@ -88,7 +88,8 @@ class Claimer(Daemon):
 
 
 class Worker(Daemon):
-    """Takes tasks; holds them until killed (``complete = true`` completes them at once)."""
+    """Takes tasks; holds them until killed (``complete = true`` completes them at once, ``fail = true`` gives
+    them back as failed, ``reject = true`` raises on the message that hands one over)."""
 
     OPTIONS = None
     accepts_tasks = True
@@ -98,8 +99,12 @@ class Worker(Daemon):
             task = self.task_of(injection.content) if injection.type == "message" else None
             if task is not None:
                 _mark(self, "task", task.id)
+                if self.options.get("reject"):
+                    raise RuntimeError(f"cannot handle task {task.id}")
                 if self.options.get("complete"):
                     self.complete_task(task, result="done by " + self.daemon_id)
+                elif self.options.get("fail"):
+                    self.release_task(task, "the parser does not build", failed=True)
         return None
 
 

@@ -79,6 +79,61 @@ def test_a_worker_completes_a_task_reserved_for_it(project, write, run_team, kin
     assert _marks(project, "w1.task") == []
 
 
+def _tasks(kin, project, *states):
+    args = [a for state in states for a in ("--state", state)]
+    return json.loads(kin("task", "list", *args, "--json", cwd=project, env=child_env(), check=True).stdout)
+
+
+def test_a_task_its_worker_keeps_failing_rests_between_tries_then_moves_to_failed(project, write, run_team, kin):
+    write("kin.toml", '[tasks]\nmax_failures = 3\nretry_after = "0.5s"\n')
+    write("teams/t.toml", team_toml(daemons={"w": {"type": "worker", "fail": True}}))
+    run = run_team("t")
+    run.wait_all_running(["w"])
+    task_id = json.loads(kin("task", "add", "Write the parser", "--json", cwd=project, env=child_env()).stdout)["id"]
+    failed = wait_for(lambda: _tasks(kin, project, "failed"), 60, lambda: f"the task to fail\n{run.output}")[0]
+    assert failed["id"] == task_id and failed["failures"] == 3 and failed["attempts"] == 3
+    events = [e for e in failed["history"] if e["event"] != "added"]
+    assert [e["event"] for e in events] == ["claimed", "released", "claimed", "released", "claimed", "failed"]
+    for released, claimed in ((events[1], events[2]), (events[3], events[4])):
+        assert claimed["time"] >= released["retry_at"]  # it rested before it was handed out again
+    assert events[3]["retry_at"] - events[3]["time"] > events[1]["retry_at"] - events[1]["time"]  # doubled
+    assert events[-1]["reason"] == "the parser does not build"
+    assert len(_marks(project, "w.task")) == 3  # and never again
+    wait_for(lambda: "task failed: 'Write the parser' (the parser does not build)" in run.output, 30,
+             lambda: f"the orchestrator to say the task failed\n{run.output}")
+    assert "task requeued: 'Write the parser' (the parser does not build; failure 1 of 3" in run.output
+    shown = kin("task", "list", cwd=project, env=child_env(), check=True).stdout
+    assert "failed" in shown and "the parser does not build" in shown
+    # kin task retry puts it back, its failures forgotten: the worker gets it once more
+    assert kin("task", "retry", task_id, cwd=project, env=child_env(), check=True).stdout.startswith("1 task(s)")
+    wait_for(lambda: len(_marks(project, "w.task")) == 4, 30, "the worker to get the task again")
+    missing = kin("task", "retry", "nope", cwd=project, env=child_env())
+    assert missing.returncode == 2 and "no failed task 'nope'" in missing.stderr
+
+
+def test_a_task_whose_message_its_worker_rejects_fails_through_the_dead_letters(project, write, run_team, kin):
+    write("kin.toml", '[tasks]\nmax_failures = 1\n')
+    write("teams/t.toml", team_toml(daemons={"w": {"type": "worker", "reject": True}}))
+    run = run_team("t")
+    run.wait_all_running(["w"])
+    kin("task", "add", "Write the parser", cwd=project, env=child_env(), check=True)
+    failed = wait_for(lambda: _tasks(kin, project, "failed"), 60, lambda: f"the task to fail\n{run.output}")[0]
+    assert "rejected the task's message" in failed["history"][-1]["reason"]
+    dead = json.loads(kin("mail", "dead", "--json", cwd=project, env=child_env(), check=True).stdout)
+    assert [(d["daemon_id"], d["kind"], d["tries"]) for d in dead] == [("t.w", "task", 3)]
+    assert "cannot handle task" in dead[0]["error"]
+    assert run.daemon("w")["state"] == "RUNNING" and _tasks(kin, project, "queued", "claimed") == []
+
+
+def test_bad_task_settings_are_refused_at_start(project, write, kin):
+    write("kin.toml", '[tasks]\nmax_failures = 0\n')
+    write("teams/t.toml", team_toml(daemons={"w": {"type": "worker"}}))
+    started = kin("t", cwd=project, env=child_env(), timeout=60)
+    assert started.returncode != 0 and "Traceback" not in started.stderr
+    assert [line for line in started.stderr.splitlines() if line.startswith("kin: error")] == [
+        next(line for line in started.stderr.splitlines() if "[tasks] max_failures" in line)]
+
+
 def test_a_phase_change_starts_and_stops_only_the_right_daemons(project, write, run_team):
     write("teams/t.toml", team_toml(meta={"watcher": {}},
                                     daemons={"spec": {"type": "sleeper"}, "check": {"type": "sleeper"},

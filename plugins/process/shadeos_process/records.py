@@ -119,5 +119,5 @@ def read_records(workspace: Workspace) -> list[tuple[Path, ProcessRecord | str]]
         except FileNotFoundError:
             continue
         except (OSError, ValueError, TypeError) as exc:
-            out.append((path, f"malformed: {exc}"))
+            out.append((path, str(exc)))
     return out

@@ -1,4 +1,5 @@
-"""Daemons that misbehave against their supervisor: flood their output, escape by double-forking."""
+"""Daemons that misbehave against their supervisor: flood their output, escape by double-forking, and one that
+records every message it handles (and chokes on poison ones in every way a handler can)."""
 import os
 import subprocess
 import sys
@@ -38,7 +39,44 @@ class Escaper(Daemon):
         return CycleResult(task="escaped one")
 
 
+class Recorder(Daemon):
+    """Appends the ``id`` of every message it handles to ``handled/<name>`` (before the message is acknowledged).
+
+    A body ``{"poison": how}`` makes the handler fail: ``exit`` (``sys.exit``), ``interrupt``
+    (``KeyboardInterrupt``), ``recursion`` (``RecursionError``), ``die`` (``os._exit``: the process dies on it).
+    """
+
+    OPTIONS = None
+
+    def cycle(self, injections):
+        for injection in injections:
+            if injection.type != "message":
+                continue
+            body = injection.content.body if isinstance(injection.content.body, dict) else {}
+            how = body.get("poison")
+            if how == "exit":
+                sys.exit(3)
+            if how == "interrupt":
+                raise KeyboardInterrupt
+            if how == "recursion":
+                def deeper(n):
+                    return deeper(n + 1) + 1
+                deeper(0)
+            if how == "die":
+                os._exit(9)
+            directory = os.path.join(self.workspace.root, "handled")
+            os.makedirs(directory, exist_ok=True)
+            fd = os.open(os.path.join(directory, self.name), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                os.write(fd, f"{body.get('id')}\n".encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return CycleResult(task="recording")
+
+
 @hookimpl
 def register_daemons(register):
+    register("recorder", Recorder)
     register("flooder", Flooder)
     register("escaper", Escaper)
