@@ -180,12 +180,9 @@ def task_done(project: Path, env: dict[str, str], text: str) -> bool:
     return any(t.get("text") == text and t.get("state") == "done" for t in tasks)
 
 
-def test_a_team_starts_on_hostile_files_and_works(worked, tmp_path, fake):
-    project = copy_of(worked, tmp_path)
-    got = poison(project, seed=1)  # each file its own poison
-    assert len({kind for _, kind in got}) >= 5
-    env = worked[1]
-    run = TeamRun(project, "t", env)
+def works_on(project: Path, env: dict[str, str], run: TeamRun) -> None:
+    """The team takes a new task and does it, every daemon running and never restarted; it stops cleanly, leaving
+    no process and no traceback behind."""
     try:
         run_kin(project, env, "task", "add", "after the poison")
         wait_for(lambda: task_done(project, env, "after the poison"), 60,
@@ -195,6 +192,15 @@ def test_a_team_starts_on_hostile_files_and_works(worked, tmp_path, fake):
         assert run.stop() == 0, run.output[-3000:]
     assert team_processes(project) == []
     no_tracebacks(project)
+
+
+def test_a_team_starts_on_hostile_files_and_works(worked, tmp_path, fake):
+    project = copy_of(worked, tmp_path)
+    got = poison(project, seed=1)  # each file its own poison
+    assert len({kind for _, kind in got}) >= 5
+    env = worked[1]
+    run = TeamRun(project, "t", env)
+    works_on(project, env, run)
 
 
 def test_a_running_team_whose_files_turn_hostile_goes_on(worked, tmp_path, fake):
@@ -207,11 +213,7 @@ def test_a_running_team_whose_files_turn_hostile_goes_on(worked, tmp_path, fake)
         for seed in (2, 3):  # twice: each daemon's own records, luciorbes and the team state, as they are written
             assert poison(project, seed=seed)
             time.sleep(0.5)
-        run_kin(project, env, "task", "add", "after the poison")
-        wait_for(lambda: task_done(project, env, "after the poison"), 60,
-                 lambda: f"the agent to do the task added after the poison\n{run.output[-3000:]}")
-        wait_for(lambda: healthy(project, env), 30, lambda: f"every daemon running\n{run.output[-3000:]}")
-    finally:
-        assert run.stop() == 0, run.output[-3000:]
-    assert team_processes(project) == []
-    no_tracebacks(project)
+    except BaseException:
+        run.kill_everything()
+        raise
+    works_on(project, env, run)
