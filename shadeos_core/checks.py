@@ -1,14 +1,18 @@
 """``kin check``: what a check receives and what it reports."""
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-__all__ = ["Finding", "CheckContext", "LEVELS"]
+__all__ = ["Finding", "CheckContext", "LEVELS", "staged_files"]
 
 LEVELS = ("error", "warning", "info")
 
@@ -49,3 +53,31 @@ class CheckContext:
     @property
     def workspace(self) -> Any:
         return self.kernel.workspace
+
+
+def staged_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The files staged for commit in the git repository holding ``directory``, as absolute paths.
+
+    The same list pre-commit hands its hooks: added, copied, modified, renamed or
+    retyped files, never a deletion (git's ``GIT_INDEX_FILE`` is honoured, so a
+    hook of ``git commit -a`` or ``git commit PATH`` sees that commit's index).
+    Only files present in the work tree are returned (a submodule is not a file).
+    """
+    def git(*args: str) -> bytes:
+        try:
+            proc = subprocess.run(["git", *args], cwd=directory, capture_output=True, timeout=60)
+        except FileNotFoundError:
+            raise UsageError("--staged asks git for the staged files, and git is not installed",
+                             hint="install git, or name the files: kin check FILES") from None
+        except subprocess.TimeoutExpired:
+            raise UsageError("git took over 60s to list the staged files",
+                             hint="try again, or name the files: kin check FILES") from None
+        if proc.returncode != 0:
+            raise UsageError(f"--staged needs a git repository, and {directory} is not inside one",
+                             hint="run it in a git work tree, or check files by name: kin check FILES")
+        return proc.stdout
+
+    top = Path(os.fsdecode(git("rev-parse", "--show-toplevel").strip()))
+    names = git("diff", "--cached", "--name-only", "--no-ext-diff", "-z", "--diff-filter=ACMRTUXB")
+    paths = (top / os.fsdecode(name) for name in names.split(b"\0") if name)
+    return [path for path in paths if os.path.lexists(path) and not os.path.isdir(path)]

@@ -114,18 +114,25 @@ def clean_command(app: App, path: Path | None, dry_run: bool, hard: bool, as_jso
 
 @click.group("hooks")
 def hooks_group() -> None:
-    """Git hooks that run `kin check` (which refuses committed luciorbes)."""
+    """Git hooks that run `kin check` on what a commit brings (and refuse committed luciorbes)."""
 
 
 @hooks_group.command("install")
 @click.option("--force", is_flag=True, help="Replace a different existing pre-commit hook (kept as pre-commit.kin-backup).")
-@click.option("--json", "as_json", is_flag=True, help="Print an object: path, outcome, backup.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print an object: path, outcome (created, unchanged, updated, replaced), backup.")
 @click.pass_obj
 def install_command(app: App, force: bool, as_json: bool) -> None:
-    """Install the pre-commit hook that runs `kin check` into this git repository.
+    """Install a git pre-commit hook that runs `kin check --staged` in this repository.
 
-    Refuses to overwrite a different existing hook unless --force. Honours core.hooksPath.
-    Users of the pre-commit framework can instead add hook id `kin-check` from kin's repository.
+    Each commit is checked for what it brings: the files staged for it, plus what is
+    checked across the project every time (a luciorbe tracked anywhere, team files).
+    A file committed earlier does not block later commits; `kin check --all` checks
+    every file. Checks read the staged files as they are in the work tree.
+
+    Refuses to overwrite a different existing hook unless --force; a hook an earlier
+    kin installed is updated. Honours core.hooksPath. Users of the pre-commit framework
+    can add hook id `kin-check` from kin's repository instead.
     """
     from .githooks import install_hook
 
@@ -136,6 +143,8 @@ def install_command(app: App, force: bool, as_json: bool) -> None:
         return
     if result.outcome == "unchanged":
         click.echo(f"kin's pre-commit hook is already installed at {result.path}")
+    elif result.outcome == "updated":
+        click.echo(f"updated kin's pre-commit hook at {result.path} (it now checks the staged files only)")
     elif result.outcome == "replaced":
         click.echo(f"replaced the pre-commit hook at {result.path} (the old one is kept as {result.backup})")
     else:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from luciorbe_testkit import REPO_ROOT, kin_env, plant
 
 DEAD_PID = 2**22 + 17
@@ -94,24 +96,27 @@ def test_hooks_install_refuses_to_overwrite_a_different_hook_unless_forced(git_r
     assert outside.returncode == 2 and "git" in outside.stderr and "Traceback" not in outside.stderr
 
 
-def test_pre_commit_try_repo_runs_the_kin_check_hook(tmp_path: Path) -> None:
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # try-repo installs kin from PyPI
+def test_pre_commit_try_repo_runs_the_kin_check_hook_without_kin_on_path(tmp_path: Path) -> None:
+    # The hook installs kin itself (language: python), so no kin on PATH is needed: pre-commit's own env has it.
     repo = tmp_path / "user-repo"
     repo.mkdir()
-    env = {**kin_env(), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    path = os.pathsep.join(d for d in os.environ.get("PATH", "").split(os.pathsep)
+                           if d and d != os.path.dirname(sys.executable) and not shutil.which("kin", path=d))
+    env = {**os.environ, "PATH": path, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    env.pop("VIRTUAL_ENV", None)
+    assert shutil.which("kin", path=path) is None
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), cwd=repo, capture_output=True, text=True, env=env, timeout=240)
+        return subprocess.run(list(args), cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
 
     run("git", "init", "-q", "-b", "main")
     (repo / "app.py").write_text("print('hi')\n")
-    run("git", "add", "app.py")
-    try_repo = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), "kin-check"]
-    passed = run(*try_repo)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "kin check" in passed.stdout and "Passed" in passed.stdout
-
     (repo / ".luciorbe.t.x").write_text("{}")
-    run("git", "add", "-f", ".luciorbe.t.x")
-    failed = run(*try_repo)
+    run("git", "add", "app.py", ".luciorbe.t.x")
+    # one run (each try-repo installs the hook's environment afresh): kin is there and refuses the luciorbe
+    failed = run(sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), "kin-check")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "Failed" in failed.stdout and ".luciorbe.t.x" in failed.stdout and "staged" in failed.stdout
+    assert "Executable `kin` not found" not in failed.stdout
+    assert "Failed" in failed.stdout and ".luciorbe.t.x: luciorbe staged for commit" in failed.stdout

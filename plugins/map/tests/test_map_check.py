@@ -89,15 +89,17 @@ def _manifest_has_kin_check() -> bool:
     return proc.returncode == 0 and "kin-check" in proc.stdout
 
 
+@pytest.mark.slow  # each try-repo installs kin and its plugins into an environment of pre-commit's own
+@pytest.mark.timeout(1800)
 @pytest.mark.skipif(not _manifest_has_kin_check(), reason="the repository has no committed .pre-commit-hooks.yaml yet")
 def test_try_repo_against_this_repository(git_repo, write, tmp_path):
     env = _hook_env(tmp_path)
     write("docs/spec.md", words(12001))
     _git(git_repo, "add", "docs/spec.md")
     argv = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), "kin-check", "--files", "docs/spec.md"]
-    failing = subprocess.run(argv, cwd=git_repo, env=env, text=True, capture_output=True, timeout=120)
+    failing = subprocess.run(argv, cwd=git_repo, env=env, text=True, capture_output=True, timeout=1200)
     assert failing.returncode != 0 and "docs/spec.md" in failing.stdout, failing.stdout + failing.stderr
     write("docs/spec.md", words(5000))
     _git(git_repo, "add", "docs/spec.md")
-    passing = subprocess.run(argv, cwd=git_repo, env=env, text=True, capture_output=True, timeout=120)
+    passing = subprocess.run(argv, cwd=git_repo, env=env, text=True, capture_output=True, timeout=1200)
     assert passing.returncode == 0, passing.stdout + passing.stderr
