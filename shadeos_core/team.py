@@ -33,7 +33,15 @@ DAEMON_KEYS = {"type": str, "every": "duration", "on_message": bool, "watch": li
                "restart": str, "start_seconds": "duration", "start_retries": int, "stop_timeout": "duration",
                "heartbeat": "duration", "stale_after": "duration", "workdir": str, "talks_to": list,
                "enabled": bool, "description": str}
-_TOP_KEYS = ("team", "daemons", "meta", "phases")
+#: The tables of a team file; a TOML file in teams/ with none of them is not one (kin leaves it alone).
+TEAM_TABLES = ("team", "daemons", "meta", "phases")
+
+
+def is_team_file(data: dict[str, Any]) -> bool:
+    """Whether a TOML file of ``teams/`` is meant as a team: it has a team's table, or a key so close to one
+    (``[teem]``, ``[daemon]``) that it is a team with a typo, to be reported, not another tool's file."""
+    return any(key in data for key in TEAM_TABLES) or any(
+        difflib.get_close_matches(str(key), TEAM_TABLES, n=1, cutoff=0.7) for key in data)
 #: Durations where 0 means nothing (a cycle every 0 s, a heartbeat every 0 s…).
 POSITIVE_DURATIONS = frozenset({"every", "heartbeat", "cycle", "stale_after", "late_limit", "flap_window", "timeout"})
 #: Whole numbers of the team file and their ranges.
@@ -180,8 +188,8 @@ class _Validator:
 
     def team(self, raw: dict[str, Any], default_name: str) -> Team:
         for key in raw:
-            if key not in _TOP_KEYS:
-                raise self.unknown_key((key,), list(_TOP_KEYS))
+            if key not in TEAM_TABLES:
+                raise self.unknown_key((key,), list(TEAM_TABLES))
         head = self.table(raw, "team")
         for key in head:
             if key not in TEAM_KEYS:
@@ -340,6 +348,8 @@ class TeamSet:
         self.file_errors: dict[str, ConfigError] = {}  # unreadable file -> why
         self.warnings: list[str] = []
         self.shadowed: dict[str, list[TeamSource]] = {}
+        #: TOML files of a teams directory that hold none of the tables of a team file: kin leaves them alone.
+        self.not_teams: list[Path] = []
         start = Path(cwd).resolve() if cwd is not None else workspace.root
         self._load(start)
 
@@ -405,6 +415,9 @@ class TeamSet:
                     self.file_errors[str(path)] = ConfigError("[teams] must be a table of teams", where=str(path))
                     continue
                 entries = [(name, body, TeamSource(path, ("teams", name), kind)) for name, body in tables.items()]
+            elif not is_team_file(data):
+                self.not_teams.append(path)  # another tool's file that happens to sit in teams/
+                continue
             else:
                 head = data.get("team", {})
                 name = head.get("name", path.stem) if isinstance(head, dict) else path.stem

@@ -40,8 +40,10 @@ class Workspace:
     State directories are created lazily by :meth:`state_dir`.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, marked: bool = True) -> None:
         self.root = Path(root).resolve()
+        #: False when :meth:`find` found no marker: the directory is not a workspace, so no state is kept in it.
+        self.marked = marked
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -57,7 +59,8 @@ class Workspace:
     def find(cls, start: str | os.PathLike[str] | None = None) -> Workspace:
         """Walk up from ``start`` (default: cwd) to the root marked by :data:`MARKERS`.
 
-        With no marker anywhere up the tree, ``start`` itself is the root.
+        With no marker anywhere up the tree, ``start`` itself is the root, unmarked: it can be read (there is
+        nothing in it) but :meth:`state_dir` refuses to create ``.kin/`` there.
         """
         here = Path(start if start is not None else os.getcwd()).resolve()
         if here.is_file():
@@ -67,7 +70,7 @@ class Workspace:
             for directory in chain:
                 if (directory / marker).exists():
                     return cls(directory)
-        return cls(here)
+        return cls(here, marked=False)
 
     # -- paths -----------------------------------------------------------
     @property
@@ -78,6 +81,10 @@ class Workspace:
         """``.kin/<name>/<parts…>``, created on first use; every part must be a safe name."""
         if name not in _STATE_DIRS:
             raise ValueError(f"unknown state directory {name!r}")
+        if not self.marked and not self.kin_dir.is_dir():
+            raise UsageError(f"{self.root} is not a kin workspace (no kin.toml, teams/, .kin/ or .git here or in a "
+                             "parent directory), so kin keeps no state here",
+                             hint="run kin init here to make it one, or cd into your project")
         path = self.kin_dir / name
         for part in parts:
             path = path / check_name(part, what=f"{name} entry")

@@ -9,6 +9,7 @@ import rich_click as click
 
 from ..errors import UsageError
 from ..fsio import atomic_write_text
+from ..team import is_team_file
 from .app import App
 
 KIN_TOML = """\
@@ -155,6 +156,16 @@ def command(app: App, team: str | None, mission: str | None, mission_file: Path 
         done.append(f"added {', '.join(missing)} to .gitignore")
     for line in done or ["already initialised: nothing to do"]:
         click.echo(line)
+    for path in sorted((root / "teams").glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            click.echo(f"note: teams/{path.name} is not valid TOML: kin check reports it (fix it, or move it out of "
+                       "teams/)")
+            continue
+        if not is_team_file(data):
+            click.echo(f"note: teams/{path.name} is not a team file (no [team], [daemons], [meta] or [phases] "
+                       "table): kin leaves it alone")
     if any(line.startswith("created teams/") for line in done):
         click.echo(f"run it with: kin {name}" + ("" if "[daemons." not in text else
                                                   "  (agents need a model: kin models shows the choice)"))

@@ -17,6 +17,13 @@ class ArchivistDaemon(MetaDaemon):
     """Keeps the memory index up to date with the journal, whoever appended to it."""
 
     OPTIONS: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def check_options(cls, spec: Any, kernel: Any) -> None:
+        """``[archivist]`` in kin.toml is checked before the team starts (a bad value is a one-line error)."""
+        from .settings import Settings
+
+        Settings.from_workspace(kernel.workspace)
     description: ClassVar[str] = "keeps the memory index up to date with the journal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

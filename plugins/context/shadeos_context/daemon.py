@@ -22,6 +22,13 @@ class ContextDaemon(MetaDaemon):
     """
 
     OPTIONS: ClassVar[Mapping[str, type | tuple[type, ...]] | None] = {}
+
+    @classmethod
+    def check_options(cls, spec: Any, kernel: Any) -> None:
+        """``[context]`` in kin.toml is checked before the team starts (a bad value is a one-line error)."""
+        from .settings import ContextSettings
+
+        ContextSettings.from_workspace(kernel.workspace)
     description: ClassVar[str] = "expires mid-term context entries and persists them into the archive"
 
     def setup(self) -> None:

@@ -18,7 +18,7 @@ from shadeos_core.errors import UsageError
 from shadeos_core.fsio import atomic_write_json, file_lock, read_json
 
 from .archive import Archive
-from .settings import ContextSettings, TRIGGERS
+from .settings import TRIGGERS, ContextSettings
 from .store import ContextEntry, ContextStore
 
 __all__ = ["Persistence", "Persisted", "completed_tasks", "digest"]
@@ -84,7 +84,7 @@ class Persistence:
         return data
 
     def _lock(self) -> Any:
-        self.store.root.mkdir(parents=True, exist_ok=True)
+        self.store.workspace.state_dir("context")  # creates it, or refuses outside a workspace
         return file_lock(self.store.root / ".persist.lock")
 
     # -- triggers ------------------------------------------------------------------------

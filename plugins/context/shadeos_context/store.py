@@ -114,7 +114,7 @@ class ContextStore:
     def _lock(self, *, shared: bool) -> Iterator[None]:
         # Writers share the lock (os.replace already orders them); expiry takes it alone so
         # it never deletes an entry rewritten between its check and its unlink.
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.workspace.state_dir("context")  # creates it, or refuses outside a workspace
         with file_lock(self.root / ".lock", shared=shared):
             yield
 

@@ -33,6 +33,12 @@ class JanitorDaemon(MetaDaemon):
     """Runs every janitor in ``kernel.janitors`` (or those named by ``janitors``) once per cycle."""
 
     OPTIONS: ClassVar[dict[str, Any]] = {"janitors": list, "walk_every": "duration", "hard": bool}
+
+    @classmethod
+    def check_options(cls, spec: Any, kernel: Any) -> None:
+        """``[luciorbe]`` in kin.toml is checked before the team starts (a bad value is a one-line error)."""
+        LuciorbeSettings.from_workspace(kernel.workspace)
+
     description = "runs every installed janitor each cycle (luciorbes, process records…); walks the tree less often"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,12 +7,14 @@ A cycle (at start, and on the team file's ``every``) is a full rescan too.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from shadeos_core.daemon import CycleResult, Injection, MetaDaemon
 from shadeos_core.durations import parse_duration
+from shadeos_core.errors import KinError
 
 from .config import MapConfig
 from .publish import publish
@@ -26,6 +28,13 @@ class MapDaemon(MetaDaemon):
 
     OPTIONS: ClassVar[dict[str, type | tuple[type, ...]]] = {"rescan": (str, int, float)}
     description: ClassVar[str] = "keeps the project map and phase file current as files change"
+
+    @classmethod
+    def check_options(cls, spec: Any, kernel: Any) -> None:
+        """``[map]`` in kin.toml and ``rescan`` are checked before the team starts (a bad one is a one-line error)."""
+        MapConfig.from_workspace(kernel.workspace)
+        if "rescan" in spec.options:
+            parse_duration(spec.options["rescan"], where=f"team {spec.team!r}, [meta.{spec.name}] rescan")
 
     def setup(self) -> None:
         config = MapConfig.from_workspace(self.workspace)
@@ -49,6 +58,12 @@ class MapDaemon(MetaDaemon):
     def _publish(self) -> None:
         with self._publish_lock:
             self.last, _ = publish(self.scanner, emit=lambda data: self.emit("phase", **data))
+            # what kin status shows follows what phase.json says, also between two cycles (the watcher's updates)
+            with contextlib.suppress(OSError, KinError):
+                self.luciorbes.open(self.spec.workdir, progress=self._progress())
+
+    def _progress(self) -> str:
+        return f"{self.last.total_tokens} tokens, {self.last.phase}"
 
     def _on_change(self, paths: set[str]) -> None:
         try:
@@ -80,7 +95,7 @@ class MapDaemon(MetaDaemon):
         else:
             self.full_rescan()
         current = self.last
-        return CycleResult(task="project map", progress=f"{current.total_tokens} tokens, {current.phase}",
+        return CycleResult(task="project map", progress=self._progress(),
                            notes=f"{len(current.files)} files, {len(current.with_level('too_long'))} too long",
                            data={"total_tokens": current.total_tokens, "phase": current.phase})
 
