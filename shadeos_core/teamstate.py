@@ -64,7 +64,7 @@ _DAEMON_FIELDS = {"name": TEXT, "daemon_id": TEXT, "type": TEXT, "meta": FLAG, "
                   "exit_code": INT, "reason": TEXT, "active": FLAG, "status": TEXT, "task": TEXT,
                   "progress": TEXT, "current_file": TEXT, "heartbeat_age": NUMBER, "late": FLAG, "cpu": NUMBER,
                   "memory": NUMBER, "conflict": OBJECT, "held_task": TEXT, "model": TEXT, "input_tokens": INT,
-                  "output_tokens": INT}
+                  "output_tokens": INT, "failing": TEXT, "last_error": TEXT}
 _ENTRY_FIELDS = {"pid": INT, "pid_started": NUMBER}
 
 

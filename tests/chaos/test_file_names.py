@@ -57,6 +57,8 @@ def test_a_team_maps_odd_file_names_as_it_works(project, write):
         written = project / ".kin" / "map.md"
         wait_for(lambda: written.exists() and "new\\xffer.md" in written.read_text(encoding="utf-8"), 30,
                  lambda: f"the new odd name in the map\n{run.output}")
-        assert run.daemon("map")["state"] == "RUNNING" and run.daemon("map")["restarts"] == 0
+        # the map may be written before the published state says RUNNING (start_seconds): wait for that too
+        wait_for(lambda: run.daemon("map")["state"] == "RUNNING", 30, lambda: f"the map RUNNING\n{run.output}")
+        assert run.daemon("map")["restarts"] == 0
     finally:
         assert run.stop() == 0, run.output

@@ -1,20 +1,27 @@
-"""Seeing a running team: a live rich table on a terminal, one plain line per event otherwise."""
+"""Seeing a running team: a live rich table on a terminal, one plain line per event otherwise.
+
+The table is ``kin status``'s (:class:`shadeos_core.cli.status.DaemonTable`):
+daemon names, states and pids stay whole, the least important columns go first
+as the terminal narrows, and what went wrong (a failing daemon, the last error
+line of one that crashed) is said whole below it. When the team has stopped,
+the last frame shows every daemon stopped and one summary line.
+"""
 from __future__ import annotations
 
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from shadeos_core.cli.output import tokens_cell
 from shadeos_core.durations import format_duration
+from shadeos_core.text import shown
 
 if TYPE_CHECKING:
     from .supervisor import Supervisor
 
-__all__ = ["Display", "LogLines", "Dashboard", "choose_display"]
+__all__ = ["Display", "LogLines", "Dashboard", "choose_display", "summary"]
 
-_COLOURS = {"RUNNING": "green", "STARTING": "cyan", "BACKOFF": "yellow", "STOPPING": "magenta",
-            "STOPPED": "dim", "EXITED": "dim", "FATAL": "bold red"}
+#: Recent events under the table.
+EVENT_LINES = 6
 
 
 class Display:
@@ -31,6 +38,11 @@ class LogLines(Display):
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.supervisor: Supervisor | None = None
+        self._opened = 0.0
+
+    def open(self, supervisor: Supervisor) -> None:
+        self.supervisor, self._opened = supervisor, time.monotonic()
 
     def event(self, line: str) -> None:
         try:
@@ -39,69 +51,75 @@ class LogLines(Display):
         except (OSError, ValueError):
             pass  # a closed pipe must not take the team down
 
-
-def _bytes(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("B", "K", "M", "G"):
-        if n < 1024:
-            return f"{n:.0f}{unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n:.0f}T"
+    def close(self) -> None:
+        if self.supervisor is not None:
+            self.event(summary(self.supervisor, time.monotonic() - self._opened))
+            self.supervisor = None
 
 
-def table(supervisor: Supervisor) -> Any:
-    """The dashboard: one row per daemon, then the recent events."""
+def summary(supervisor: Supervisor, ran: float) -> str:
+    """One line on a team that has stopped: how many daemons stopped, how many gave up, restarts, time run."""
+    children = list(supervisor.children.values())
+    fatal = [c.name for c in children if c.state == "FATAL"]
+    restarts = sum(c.restarts for c in children)
+    line = f"team {supervisor.team.name} stopped after {format_duration(ran)}: {len(children) - len(fatal)} " \
+           f"daemon{'s' if len(children) - len(fatal) != 1 else ''} stopped"
+    if fatal:
+        line += f", {len(fatal)} FATAL ({', '.join(fatal)})"
+    return line + f", {restarts} restart{'s' if restarts != 1 else ''}"
+
+
+def view(supervisor: Supervisor, closing: str | None = None) -> Any:
+    """The dashboard: a title, the table, what went wrong, the recent events (and ``closing`` at the end)."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
+    from shadeos_core.cli.status import DaemonTable, trouble_lines
+
     snap = supervisor.snapshot()
-    now = time.time()
-    grid = Table(title=f"kin {supervisor.team.name}  phase {snap['phase'] or '-'}  pid {snap['pid']}",
-                 header_style="bold", expand=False)
-    models = any(d.get("model") for d in snap["daemons"])
-    for column in ("daemon", "state", "pid", "uptime", "restarts", "phase", "task", "progress", "beat", "cpu", "mem",
-                   *(("model", "tokens") if models else ())):
-        grid.add_column(column)
-    for d in snap["daemons"]:
-        state = Text(d["state"], style=_COLOURS.get(d["state"], ""))
-        if d["late"]:
-            state.append(" late", style="yellow")
-        if d["conflict"]:
-            state.append(" conflict", style="red")
-        phases = [p for p, names in supervisor.team.phases.items() if d["name"] in names]
-        grid.add_row(d["name"], state, str(d["pid"] or ""),
-                     format_duration(now - d["started"]) if d["started"] else "", str(d["restarts"]),
-                     ",".join(phases) or "all", (d["task"] or "")[:40], d["progress"] or "",
-                     format_duration(d["heartbeat_age"]) if d["heartbeat_age"] is not None else "",
-                     f"{d['cpu']:.0f}%" if d["cpu"] is not None else "", _bytes(d["memory"]),
-                     *((d.get("model") or "", tokens_cell(d)) if models else ()))
-    events = Text("\n".join(list(supervisor.events)[-6:]), style="dim")
-    return Group(grid, events)
+    phases = {name: ",".join(p for p, names in supervisor.team.phases.items() if name in names) or "all"
+              for name in (d["name"] for d in snap["daemons"])}
+    parts: list[Any] = [Text(f"kin {supervisor.team.name}  phase {snap['phase'] or '-'}  pid {snap['pid']}",
+                             style="bold", no_wrap=True, overflow="ellipsis"),
+                        DaemonTable(snap["daemons"], phases=phases)]
+    parts += [Text(line, style="red", no_wrap=True, overflow="ellipsis") for line in trouble_lines(snap["daemons"])]
+    parts += [Text(shown(line), style="dim", no_wrap=True, overflow="ellipsis")
+              for line in list(supervisor.events)[-EVENT_LINES:]]
+    if closing:
+        parts.append(Text(closing, style="bold", no_wrap=True, overflow="ellipsis"))
+    return Group(*parts)
 
 
 class Dashboard(Display):
-    """A rich ``Live`` table, redrawn at most a few times a second."""
+    """A rich ``Live`` view, redrawn at most a few times a second; its last frame stays on the terminal."""
 
     def __init__(self) -> None:
         self.live: Any = None
+        self.supervisor: Supervisor | None = None
         self._last = 0.0
+        self._opened = 0.0
 
     def open(self, supervisor: Supervisor) -> None:
         from rich.live import Live
 
-        self.live = Live(table(supervisor), auto_refresh=False, transient=False)
+        self.supervisor, self._opened = supervisor, time.monotonic()
+        self.live = Live(view(supervisor), auto_refresh=False, transient=False)
         self.live.start()
 
     def refresh(self, supervisor: Supervisor) -> None:
         now = time.monotonic()
         if self.live is not None and now - self._last >= 0.25:
             self._last = now
-            self.live.update(table(supervisor), refresh=True)
+            self.live.update(view(supervisor), refresh=True)
 
     def close(self) -> None:
-        if self.live is not None:
+        if self.live is None:
+            return
+        try:
+            if self.supervisor is not None:
+                ran = time.monotonic() - self._opened
+                self.live.update(view(self.supervisor, summary(self.supervisor, ran)), refresh=True)
+        finally:
             self.live.stop()
             self.live = None
 

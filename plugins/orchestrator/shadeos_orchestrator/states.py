@@ -12,11 +12,14 @@ from typing import Any
 
 from shadeos_core.team import DaemonSpec, Team
 
-__all__ = ["STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "STATES", "Policy", "Child"]
+__all__ = ["STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "STATES", "ENDED", "Policy",
+           "Child"]
 
 STOPPED, STARTING, RUNNING, BACKOFF = "STOPPED", "STARTING", "RUNNING", "BACKOFF"
 STOPPING, EXITED, FATAL = "STOPPING", "EXITED", "FATAL"
 STATES = (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL)
+#: The states of a daemon whose process ended on its own (not stopped by us): a crash shows why.
+ENDED = (BACKOFF, EXITED, FATAL)
 
 #: Defaults of the ``[team]`` supervision settings (seconds).
 DEFAULT_CYCLE = 1.0

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shadeos_core.diskfaults import disk_fault, recovered
@@ -38,7 +39,7 @@ from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .orphans import DAEMON_ENV, Orphans
 from .phase import PhaseReader
-from .states import DEFAULT_CYCLE, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
+from .states import DEFAULT_CYCLE, ENDED, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
 from .taskflow import TaskFlow
 from .teamlock import TeamLock
 from .treekill import kill_trees
@@ -110,6 +111,8 @@ class Supervisor:
         self.stoppers: dict[str, Future[int | None]] = {}
         self.pool: ThreadPoolExecutor | None = None
         self.seen: dict[str, list[Seen]] = {}
+        self._err_from: dict[str, int] = {}  # daemon id -> size of its .err when its last life began
+        self._last_errors: dict[str, tuple[float | None, str | None]] = {}  # daemon id -> (its start, the line)
         self.started_at = iso_now()
         self._last_publish = 0.0
         self._dirty = True
@@ -211,7 +214,7 @@ class Supervisor:
                 raise
             steps = []  # tasks are handed out again once the disk can be written
         for daemon_id, kind, data in steps:
-            self._event(self.children[daemon_id], kind, data,
+            self._event(self.children[daemon_id] if daemon_id else None, kind, data,
                         f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
         if held != {d: t.id for d, t in self.taskflow.held.items()}:
             self._dirty = True  # a task was completed or taken: no event, but the state shows it
@@ -249,6 +252,7 @@ class Supervisor:
                            cwd=str(self.workspace.root),
                            env={"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id},
                            name=child.daemon_id, owner=child.daemon_id)
+        err_from = _size(self._err_path(child))
         try:
             result = self.mode.run(spec)
         except OSError as exc:
@@ -264,6 +268,7 @@ class Supervisor:
             started: float | None = psutil.Process(result.pid).create_time()
         except psutil.Error:
             started = None
+        self._err_from[child.daemon_id] = err_from
         self._apply(child, child.spawned(result.pid, started, now, wall))
         self.publish(wall)  # record the pid soon: a next orchestrator must find it if this one dies now
 
@@ -501,6 +506,8 @@ class Supervisor:
                 "late": child.late, "cpu": cpu, "memory": mem,
                 "conflict": conflict.to_json() if conflict else None,
                 "held_task": held.id if held else None,
+                "failing": _text(home.extra.get("failing")) if home and child.alive else None,
+                "last_error": self._last_error(child),
                 **{key: home.extra.get(key) if home else None for key in MODEL_FIELDS},
             })
         return {"pid": os.getpid(), "pid_started": self.lock_started, "started_at": self.started_at,
@@ -516,6 +523,19 @@ class Supervisor:
         if not hasattr(self, "_own_started"):
             self._own_started = psutil.Process().create_time()
         return self._own_started
+
+    def _last_error(self, child: Child) -> str | None:
+        """The last line a daemon that ended badly wrote on stderr in its last life (read once per life)."""
+        if child.state not in ENDED or child.exit_code in (0, None):
+            return None
+        cached = self._last_errors.get(child.daemon_id)
+        if cached is None or cached[0] != child.started_wall:
+            line = _last_line(self._err_path(child), self._err_from.get(child.daemon_id, 0), child.daemon_id)
+            cached = self._last_errors[child.daemon_id] = (child.started_wall, line)
+        return cached[1]
+
+    def _err_path(self, child: Child) -> Path:
+        return self.workspace.kin_dir / "logs" / f"{child.daemon_id}.err"  # the background mode's, by its name
 
     def publish(self, wall: float | None = None, *, now: bool = False) -> None:
         """Write the state file, at most every :data:`MIN_PUBLISH_S` (else it is written at the next chance)."""
@@ -536,6 +556,34 @@ class Supervisor:
 
     def _disk_report(self, line: str) -> None:
         self._event(None, "disk", {"error": line}, line)
+
+
+def _text(value: Any) -> str | None:
+    return value[:500] if isinstance(value, str) and value else None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _last_line(path: Path, offset: int, daemon_id: str) -> str | None:
+    """The last line written to ``path`` past ``offset``, without the runner's wrapping of a crash
+    (``kin: daemon ID crashed: ERROR (traceback in …)``): ``None`` when nothing was written there."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            # a file smaller than at the start was rotated since: all it holds is new
+            handle.seek(max(offset if offset <= size else 0, size - 4096))
+            lines = [line.strip() for line in handle.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    except OSError:
+        return None
+    if not lines:
+        return None
+    line = lines[-1].removeprefix("kin: ").removeprefix(f"daemon {daemon_id} crashed: ")
+    return line.split(" (traceback in ", 1)[0][:500]
 
 
 def _describe(kind: str, data: dict[str, Any]) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from shadeos_core.luciorbe import LuciorbeKeeper
-from shadeos_core.testing import kill_group
+from shadeos_core.testing import kill_group, wait_for
 from shadeos_core.workspace import Workspace
 from shadeos_orchestrator.observe import LuciorbeReader, Resources
 
@@ -17,6 +18,9 @@ def test_each_process_is_read_about_once_per_period_never_all_in_one_later_call(
              for _ in range(10)]
     try:
         pids = [p.pid for p in procs]
+        # a process caught between fork and exec has no resident memory yet: wait until each runs its sleep
+        wait_for(lambda: all(b"time.sleep" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids), 30,
+                 "the sleepers to start")
         res = Resources(period=1.0)
         res.update(pids, now=100.0)  # the first call reads everyone: there is nothing to show yet
         assert all(res.values[pid][1] and res.values[pid][1] > 0 for pid in pids)

@@ -8,6 +8,14 @@ Team file::
     mode = "blocking"        # or "monitored": output lines go to the daemon's log as they come
     timeout = "5m"
     every = "10m"            # or watch = ["src/**"]
+
+The command's output goes to the daemon's log (``kin logs NAME``): stdout lines
+at INFO, stderr lines at WARNING, under the logger ``kin.<daemon_id>.output``
+(after each run in blocking mode, as they come in monitored mode). A run that
+fails (non-zero exit, timeout, program not found) sets ``failing`` on the
+daemon's luciorbe, e.g. ``exit 2: AssertionError: 1 != 2`` (how it failed and
+its last line of output); the next run that succeeds clears it. The
+orchestrator shows it (``RUNNING failing`` in the dashboard and ``kin status``).
 """
 from __future__ import annotations
 
@@ -18,13 +26,14 @@ from typing import Any
 
 from shadeos_core.daemon import CycleResult, Daemon, Injection
 from shadeos_core.durations import format_duration
-from shadeos_core.errors import ConfigError
+from shadeos_core.errors import ConfigError, KinError
 
 __all__ = ["CommandDaemon"]
 
 _MODES = ("blocking", "monitored")
 _NOTES_LINES = 10
 _NOTES_CHARS = 2000
+_FAILING_CHARS = 200
 
 
 class CommandDaemon(Daemon):
@@ -71,22 +80,38 @@ class CommandDaemon(Daemon):
         except CommandNotFound as exc:
             self.emit("command", command=command, returncode=127, duration=time.perf_counter() - started,
                       timed_out=False, error=str(exc))
+            self.log.warning("%s: %s", shown, exc)
+            self._failing(exc.message[:_FAILING_CHARS])
             return CycleResult(status="error", task=f"run {shown}", progress="not found", notes=str(exc))
         except BaseException:
             self._stop_running()
             raise
         finally:
             self.running_pid = None
+        if mode == "blocking":
+            _log_output(output, result.stdout, result.stderr, result.extra.get("dropped_bytes"))
         tail = _tail(result.stdout, result.stderr)
-        status = "ok" if result.returncode == 0 and not result.timed_out else "error"
+        failed = result.returncode != 0 or result.timed_out
         outcome = "timed out" if result.timed_out else f"exit {result.returncode}"
         self.emit("command", command=command, returncode=result.returncode, duration=result.duration,
                   timed_out=result.timed_out, tail=tail)
-        self.log.info("%s: %s in %s", shown, outcome, format_duration(result.duration))
+        (self.log.warning if failed else self.log.info)("%s: %s in %s", shown, outcome,
+                                                        format_duration(result.duration))
+        self._failing(_failure(outcome, result.stdout, result.stderr) if failed else None)
+        status = "error" if failed else "ok"
         return CycleResult(status=status, task=f"run {shown}",
                            progress=f"{outcome} in {format_duration(result.duration)}", notes=tail,
                            data={"returncode": result.returncode, "duration": result.duration,
                                  "timed_out": result.timed_out})
+
+    def _failing(self, how: str | None) -> None:
+        """Say on the daemon's own luciorbe whether its last run failed (the orchestrator shows it)."""
+        if not self.luciorbes.handles:
+            return  # not hosted by a runner (a cycle called directly): no luciorbe to say it on
+        try:
+            self.luciorbes.open(self.spec.workdir, failing=how)
+        except (OSError, KinError, ValueError):
+            self.log.debug("luciorbe update failed", exc_info=True)
 
     def _stop_running(self) -> None:
         # A stop signal arrived mid-command: the command's tree must not outlive the daemon.
@@ -100,6 +125,21 @@ class CommandDaemon(Daemon):
 
     def status(self) -> dict[str, Any]:
         return {**super().status(), "command": self.options.get("command"), "running_pid": self.running_pid}
+
+
+def _log_output(output: logging.Logger, stdout: str, stderr: str, dropped: int | None) -> None:
+    if dropped:
+        output.warning("(%d bytes of output dropped: only the newest output was kept)", dropped)
+    for line in stdout.splitlines():
+        output.info("%s", line)
+    for line in stderr.splitlines():
+        output.warning("%s", line)
+
+
+def _failure(outcome: str, stdout: str, stderr: str) -> str:
+    """How a run failed, on one line: its outcome and its last line of output (stderr first)."""
+    last = next((line.strip() for line in reversed(stderr.splitlines() or stdout.splitlines()) if line.strip()), "")
+    return f"{outcome}: {last}"[:_FAILING_CHARS] if last else outcome
 
 
 def _tail(stdout: str, stderr: str) -> str:
