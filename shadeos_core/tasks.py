@@ -16,8 +16,11 @@ File content::
      "result": null, "done_at": null, "failures": 0, "retry_at": null, "failed_at": null}
 
 A task is untrusted input like any file: a field of the wrong type is dropped
-on reading (its default applies); a file without an ``id`` and a ``text`` is
-skipped.
+on reading (its default applies); a file that is not a task (not JSON, no
+``id`` or ``text``) is moved aside to ``.kin/quarantine/tasks/`` with a
+``.why.json`` and said once (:attr:`TaskQueue.damaged`, a warning in the log).
+``cancel`` moves a task that is not done to ``done/`` with the result
+``{"outcome": "cancelled"}``.
 
 A task whose holder fails it (an error, a crash, a holder restarted or gone
 silent while holding it) is a *failure*; stopping a holder gracefully is not.
@@ -32,8 +35,10 @@ until ``kin task retry`` puts it back. ``[tasks]`` in ``kin.toml``::
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import logging
 import os
 import threading
 import time
@@ -49,6 +54,8 @@ from .shapes import INT, LIST, NUMBER, TEXT, objects, typed
 from .workspace import Workspace, check_name
 
 __all__ = ["Task", "TaskQueue", "TaskRetries", "TASK_STATES", "addressed_to"]
+
+log = logging.getLogger("kin.tasks")
 
 TASK_STATES = ("queued", "claimed", "done", "failed")
 _DIRS = {"queued": "new", "claimed": "claimed", "done": "done", "failed": "failed"}
@@ -144,6 +151,8 @@ class TaskQueue:
     def __init__(self, workspace: Workspace, retries: TaskRetries | None = None) -> None:
         self.workspace = workspace
         self._retries = retries
+        #: Task files found damaged (and moved aside) by this queue: ``(path, where it went, why)``.
+        self.damaged: list[tuple[Path, Path, str]] = []
         self.root = workspace.state_dir("tasks")
         self.tmp, self.new, self.claimed, self.done, self.failed = (
             self.root / d for d in ("tmp", "new", "claimed", "done", "failed"))
@@ -293,6 +302,29 @@ class TaskQueue:
         task.state, task.path = "queued", target
         return task
 
+    def cancel(self, task_id: str, *, by: str = "") -> Task | None:
+        """Move a task that is not done (queued, claimed or failed) to ``done/`` as cancelled; ``None`` when
+        there is no such task. A holder that completes or releases it afterwards finds it no longer held."""
+        for state in ("queued", "claimed", "failed"):
+            for path in self._files(state):
+                if path.name.split("@", 1)[0].removesuffix(".json") != task_id:
+                    continue
+                task = self._load(path)
+                if task is None:
+                    return None
+                now = time.time()
+                task.history.append({"event": "cancelled", "by": by, "holder": task.holder, "time": now})
+                task.result, task.done_at = {"outcome": "cancelled"}, now
+                atomic_write_json(path, task._content(), indent=None)
+                target = self.done / f"{task.id}.json"
+                try:
+                    os.rename(path, target)
+                except FileNotFoundError:
+                    continue  # it moved meanwhile: look again where it went
+                task.state, task.path = "done", target
+                return task
+        return None
+
     # -- internals -----------------------------------------------------------------------
     def _claimed_path(self, task_id: str, holder: str | None) -> Path | None:
         for path in self._files("claimed"):
@@ -318,9 +350,13 @@ class TaskQueue:
         try:
             with open(path, "rb") as handle:
                 data = loads_json(handle.read())
-        except (OSError, ValueError):
+        except OSError:
+            return None  # gone meanwhile (claimed, completed)
+        except ValueError as exc:
+            self._set_aside(path, str(exc))
             return None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):
+            self._set_aside(path, "not a task (a JSON object with an id and a text)")
             return None
         known = {k: v for k, v in typed(data, _FIELDS).items()
                  if k in Task.__dataclass_fields__ and k not in ("state", "path") and v is not None}
@@ -330,3 +366,18 @@ class TaskQueue:
         if state == "claimed":
             task.holder = path.name.removesuffix(".json").partition("@")[2] or task.holder
         return task
+
+    def _set_aside(self, path: Path, why: str) -> None:
+        """Move a damaged task file to ``.kin/quarantine/tasks/`` (beside a ``.why.json``) and say it once."""
+        target = self.workspace.state_dir("quarantine", "tasks") / f"{path.parent.name}-{path.name}"
+        try:
+            os.replace(path, target)
+        except OSError:
+            return  # gone meanwhile, or the disk refuses: it is tried again at the next reading
+        with contextlib.suppress(OSError):
+            atomic_write_json(target.with_name(target.name.removesuffix(".json") + ".why.json"),
+                              {"schema": 1, "name": path.name, "state": path.parent.name, "error": why[:2000],
+                               "set_aside_at": time.time()}, indent=None)
+        self.damaged.append((path, target, why))
+        if logging.getLogger().handlers:  # a daemon's log; a command says it itself (see damaged)
+            log.warning("damaged task file %s moved to %s (%s)", path, target, why)

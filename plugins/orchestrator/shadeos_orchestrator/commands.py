@@ -1,4 +1,4 @@
-"""``kin stop [TEAM]`` and ``kin task add|list|retry``: talking to running teams from another terminal."""
+"""``kin stop [TEAM]`` and ``kin task add|list|retry|cancel``: talking to running teams from another terminal."""
 from __future__ import annotations
 
 import os
@@ -73,14 +73,25 @@ def task() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the queued task as JSON.")
 @click.pass_obj
 def task_add(app: App, text: str, to: str | None, as_json: bool) -> None:
-    """Queue a task described by TEXT; an idle daemon that takes tasks gets it."""
+    """Queue a task described by TEXT; an idle daemon that takes tasks gets it.
+
+    --to must name a daemon of a team here. When no running daemon can take the task, it is queued all the
+    same and a note on stderr says why it waits.
+    """
     from shadeos_core.tasks import TaskQueue
 
+    from .takers import check_target, waiting_note
+
+    if to is not None:
+        check_target(app.kernel, app.cwd, to)
     added = TaskQueue(app.kernel.workspace).add(text, to=to, by=os.environ.get("USER", ""))
     if as_json:
         print_json(added.to_json())
     else:
         click.echo(f"queued task {added.id}" + (f" for {to}" if to else ""))
+    note = waiting_note(app.kernel, to)
+    if note:
+        click.echo(f"kin: note: {note}", err=True)
 
 
 @task.command("list")
@@ -93,7 +104,11 @@ def task_list(app: App, states: tuple[str, ...], as_json: bool) -> None:
     (failed [tasks] max_failures times: kin task retry ID puts one back)."""
     from shadeos_core.tasks import TaskQueue
 
-    tasks = TaskQueue(app.kernel.workspace).list(*states)
+    queue = TaskQueue(app.kernel.workspace)
+    tasks = queue.list(*states)
+    for path, target, why in queue.damaged:
+        click.echo(f"kin: warning: damaged task file {app.kernel.workspace.relative(path)} set aside in "
+                   f"{app.kernel.workspace.relative(target)} ({why})", err=True)
     if as_json:
         print_json([t.to_json() for t in tasks])
         return
@@ -105,6 +120,8 @@ def task_list(app: App, states: tuple[str, ...], as_json: bool) -> None:
     def state(t: Task) -> str:
         if t.resting(now) and t.retry_at is not None:
             return f"queued (retry in {format_duration(t.retry_at - now)})"
+        if t.state == "done" and isinstance(t.result, dict) and t.result.get("outcome") == "cancelled":
+            return "cancelled"
         return t.state
 
     print_table(["id", "state", "holder", "to", "tries", "text"],
@@ -140,3 +157,31 @@ def task_retry(app: App, task_ids: tuple[str, ...], every: bool, as_json: bool) 
         print_json([t.to_json() for t in back])
     else:
         click.echo(f"{len(back)} task(s) back in the queue" if back else "no failed tasks")
+
+
+@task.command("cancel")
+@click.argument("task_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the tasks cancelled.")
+@click.pass_obj
+def task_cancel(app: App, task_ids: tuple[str, ...], as_json: bool) -> None:
+    """Cancel tasks that are not done (queued, claimed or failed): they move to done, cancelled. A daemon that
+    holds one is not interrupted; what it reports afterwards is ignored."""
+    from shadeos_core.tasks import TaskQueue
+
+    queue = TaskQueue(app.kernel.workspace)
+    cancelled, refused = [], []
+    for task_id in dict.fromkeys(task_ids):
+        task = queue.cancel(task_id, by=os.environ.get("USER", ""))
+        if task is not None:
+            cancelled.append(task)
+        else:
+            refused.append(f"{task_id!r} is already done" if queue.get(task_id) is not None else f"no task {task_id!r}")
+    # what was cancelled is said before what was not: nothing done goes unreported
+    if as_json:
+        print_json([t.to_json() for t in cancelled])
+    else:
+        for t in cancelled:
+            click.echo(f"cancelled task {t.id}" + (f" (it was held by {t.history[-1].get('holder')})"
+                                                   if t.history[-1].get("holder") else ""))
+    if refused:
+        raise UsageError(f"not cancelled: {'; '.join(refused)}", hint="kin task list shows the tasks and their ids")

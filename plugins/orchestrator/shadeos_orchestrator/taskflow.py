@@ -25,10 +25,11 @@ class TaskFlow:
         self.accepts = accepts
         self.held: dict[str, Task] = {}  # daemon id -> the task it holds
         self.sent: dict[str, str] = {}  # task id -> the message that handed it over (while it is held)
+        self.said_waiting: set[str] = set()  # tasks said to wait for a daemon this team does not have
 
-    def step(self, children: Mapping[str, Child]) -> list[tuple[str, str, dict]]:
-        """Returns events ``(daemon_id, kind, data)``."""
-        events: list[tuple[str, str, dict]] = []
+    def step(self, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict]]:
+        """Returns events ``(daemon_id or None for the team, kind, data)``."""
+        events: list[tuple[str | None, str, dict]] = []
         before, self.held = self.held, {}
         for task in self.queue.list("claimed"):
             child = children.get(task.holder or "")
@@ -51,11 +52,14 @@ class TaskFlow:
                 events.extend(self._given_back(daemon_id, task))
         self.sent = {task_id: name for task_id, name in self.sent.items() if task_id in held_ids}
         now = time.time()
-        for task in self.queue.list("queued"):
+        queued = self.queue.list("queued")
+        self.said_waiting &= {task.id for task in queued}
+        for task in queued:
             if task.resting(now):
                 continue
             child = self._idle_for(task, children)
             if child is None:
+                events.extend(self._no_taker(task, children))
                 continue
             claimed = self.queue.claim(child.daemon_id, task_id=task.id, pid=child.pid)
             if claimed is None:
@@ -65,6 +69,10 @@ class TaskFlow:
                                 kind="task")
             self.sent[claimed.id] = sent.name
             events.append((child.daemon_id, "task", {"task": claimed.id, "event": "assigned", "text": claimed.text}))
+        for path, target, why in self.queue.damaged:  # said once, by the team, where it went
+            events.append((None, "task", {"task": path.name, "event": "file set aside", "reason": why,
+                                          "text": f"{self.workspace.relative(path)} -> {self.workspace.relative(target)}"}))
+        self.queue.damaged.clear()
         return events
 
     @staticmethod
@@ -79,7 +87,17 @@ class TaskFlow:
             return f"holder {child.daemon_id} went silent", True
         return "", False
 
-    def _given_back(self, daemon_id: str, held: Task) -> list[tuple[str, str, dict]]:
+    def _no_taker(self, task: Task, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict]]:
+        """Said once per task: it waits because no daemon of this team may ever take it."""
+        if task.id in self.said_waiting or any(addressed_to(task.to, c.daemon_id) and self.accepts(c)
+                                               for c in children.values()):
+            return []
+        self.said_waiting.add(task.id)
+        why = (f"it is for {task.to}, which is not a daemon of this team that takes tasks" if task.to else
+               "no daemon of this team takes tasks")
+        return [(None, "task", {"task": task.id, "event": "waits", "reason": why, "text": task.text})]
+
+    def _given_back(self, daemon_id: str, held: Task) -> list[tuple[str | None, str, dict]]:
         """What its holder did with a task it no longer holds: failing it is told; completing it is not news."""
         task = self.queue.get(held.id)
         if task is None or task.failures <= held.failures or task.state not in ("queued", "failed"):
