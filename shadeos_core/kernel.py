@@ -63,6 +63,8 @@ class Kernel:
         self.janitors: Registry[type] = Registry("janitor")
         self.execution_modes: Registry[type] = Registry("execution mode")
         self.checks: Registry[Callable[..., Any]] = Registry("check")
+        #: Commands of ``kin``, filled by :meth:`add_commands` (empty until a command line is built).
+        self.commands: Registry[Any] = Registry("command")
         self.team_files: list[tuple[Path, str]] = []
         self._events: Any = None
         self._collect()
@@ -76,6 +78,12 @@ class Kernel:
     @property
     def pm(self) -> Any:
         return self.plugins.pm
+
+    def registries(self) -> dict[str, Registry[Any]]:
+        """Every registry by attribute name, in the order people read them (team files are in ``team_files``)."""
+        order = ("daemon_types", "meta_daemon_types", "execution_modes", "janitors", "checks", "memory_backends")
+        names = [*order, *(attr for attr, _ in _REGISTRIES.values() if attr not in order), "commands"]
+        return {attr: getattr(self, attr) for attr in names}
 
     # -- registrations, one plugin at a time ---------------------------------------------
     def _collect(self) -> None:
@@ -156,8 +164,14 @@ class Kernel:
         return self.pm.hook.run_team(team=team, kernel=self)
 
     def add_commands(self, cli: Any) -> list[str]:
-        """Let every plugin add commands; returns one line per plugin whose commands failed."""
+        """Let every plugin add commands; returns one line per plugin whose commands failed.
+
+        The commands ``cli`` already has are the core's; :attr:`commands` records each command's plugin.
+        """
         problems = []
+        for name, existing in cli.commands.items():
+            if name not in self.commands:
+                self.commands.add(name, existing, "core")
         for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
             before = dict(cli.commands)
             try:
@@ -171,6 +185,8 @@ class Kernel:
                 if cli.commands.get(name) is not before[name]:
                     cli.commands[name] = before[name]
                     problems.append(f"plugin {impl.plugin_name!r}: command {name!r} already exists; kept the original")
+            for name in cli.commands.keys() - before.keys():
+                self.commands.add(name, cli.commands[name], impl.plugin_name)
         return problems
 
     def run_checks(self, ctx: Any, *, timeout: float = 60.0) -> list[Any]:

@@ -67,6 +67,10 @@ class Registry(Generic[T]):
     def owner(self, name: str) -> str:
         return self._entries[name].plugin
 
+    def names_of(self, plugin: str) -> list[str]:
+        """The names ``plugin`` registered here, sorted."""
+        return [name for name in self if self._entries[name].plugin == plugin]
+
     def closest(self, name: str) -> str | None:
         """The registered name closest to ``name`` (for "did you mean" hints)."""
         match = difflib.get_close_matches(name, list(self._entries), n=1, cutoff=0.5)
