@@ -31,7 +31,13 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["LogLimits", "rotating_handler", "rotate_if_over"]
+__all__ = ["LogLimits", "rotating_handler", "rotate_if_over", "QUIET_LIBRARIES"]
+
+#: Libraries kin and its plugins call, and the lowest level of theirs that reaches a daemon's log: their routine
+#: chatter (every HTTP request a model call makes, a file watcher's shutdown race) is not the user's news.
+QUIET_LIBRARIES = {"httpx": logging.ERROR, "httpx2": logging.ERROR, "httpcore": logging.ERROR,
+                   "openai": logging.ERROR, "anthropic": logging.ERROR, "urllib3": logging.ERROR,
+                   "asyncio": logging.ERROR, "filelock": logging.ERROR, "watchdog": logging.CRITICAL}
 
 
 @dataclass(frozen=True)
@@ -72,9 +78,18 @@ class _CappedHandler(logging.handlers.RotatingFileHandler):
         super().handleError(record)
 
 
+class _LibraryChatter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        floor = QUIET_LIBRARIES.get(record.name.partition(".")[0])
+        return floor is None or record.levelno >= floor
+
+
 def rotating_handler(path: Path, limits: LogLimits) -> logging.Handler:
-    """A file handler that rotates ``path`` past ``limits.max_bytes``, keeping ``limits.keep`` old files."""
-    return _CappedHandler(path, maxBytes=limits.max_bytes, backupCount=limits.keep, encoding="utf-8", delay=True)
+    """A file handler that rotates ``path`` past ``limits.max_bytes``, keeping ``limits.keep`` old files; the
+    :data:`QUIET_LIBRARIES` say only what is at or above their floor."""
+    handler = _CappedHandler(path, maxBytes=limits.max_bytes, backupCount=limits.keep, encoding="utf-8", delay=True)
+    handler.addFilter(_LibraryChatter())
+    return handler
 
 
 def rotate_if_over(path: Path, limits: LogLimits) -> bool:

@@ -50,6 +50,13 @@ class PluginFailure:
     name: str
     dist: str
     reason: str
+    module: str = ""
+    version: str = ""
+    builtin: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "module": self.module, "dist": self.dist, "version": self.version,
+                "builtin": self.builtin, "hooks": []}
 
     def __str__(self) -> str:
         source = f" (from {self.dist})" if self.dist else ""
@@ -75,6 +82,8 @@ class PluginSet:
         self.records: dict[str, PluginRecord] = {}
         self.failures: list[PluginFailure] = []
         self.blocked: set[str] = set()
+        #: Names blocked (``-p no:NAME``, ``KIN_DISABLE_PLUGINS``) that no plugin has: a typo, said as a warning.
+        self.unknown_blocked: list[str] = []
 
     def reject(self, name: str, reason: str) -> None:
         """Unregister plugin ``name`` and report it; fatal under ``KIN_STRICT_PLUGINS=1``."""
@@ -82,7 +91,8 @@ class PluginSet:
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin=plugin, name=name)
-        failure = PluginFailure(name, record.dist if record else "", reason)
+        failure = (PluginFailure(name, record.dist, reason, record.module, record.version, record.builtin)
+                   if record else PluginFailure(name, "", reason))
         self.failures.append(failure)
         if self.strict:
             raise KinError(str(failure), hint="KIN_STRICT_PLUGINS=1 makes plugin failures fatal; unset it to skip the plugin")
@@ -155,11 +165,15 @@ def load_plugins(
         pm.set_blocked(name)
 
     seen: set[str] = set()
-    for cand in _candidates():
+    candidates = _candidates()
+    known = {cand.name for cand in candidates} | {name for name, _ in extra}
+    plugins.unknown_blocked = sorted(blocked - known)
+    for cand in candidates:
         if cand.name in blocked:
             continue
         if cand.name in seen:
-            plugins.failures.append(PluginFailure(cand.name, cand.dist, "another installed plugin already has this name"))
+            plugins.failures.append(PluginFailure(cand.name, cand.dist, "another installed plugin already has this name",
+                                                  cand.module, cand.version, cand.builtin))
             continue
         seen.add(cand.name)
         plugins.records[cand.name] = PluginRecord(cand.name, cand.module, cand.dist, cand.version, cand.builtin)

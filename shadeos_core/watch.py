@@ -1,6 +1,7 @@
 """Watched-file triggers on top of watchdog: globs over the workspace, debounced."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -32,7 +33,10 @@ class DebouncedWatcher:
 
     An editor's atomic save (write a temp file, rename it over the original) is
     reported as a change of the original. Paths under :data:`IGNORED_DIRS` and
-    luciorbe files are ignored.
+    luciorbe files are ignored; the top-level ones (``.git/``, ``.kin/``…) are
+    not even watched: the root is watched alone, each other top-level directory
+    recursively (one watch thread each), and a top-level directory created later
+    is added when it appears.
     """
 
     def __init__(self, root: str | os.PathLike[str], patterns: Iterable[str], callback: Callable[[set[str]], None],
@@ -50,8 +54,43 @@ class DebouncedWatcher:
         from watchdog.observers import Observer
 
         self._observer = Observer()
-        self._observer.schedule(_handler(self._on_event), str(self.root), recursive=True)
+        self._handler = _handler(self._on_event)
+        self._watched: dict[str, Any] = {}
+        self._observer.schedule(self._handler, str(self.root), recursive=False)
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    self._watch_top(entry.name)
         self._observer.start()
+
+    def _watch_top(self, name: str) -> bool:
+        """Watch top-level directory ``name`` recursively, unless it is one kin ignores (or watched already)."""
+        if name in IGNORED_DIRS or name in self._watched:
+            return False
+        try:
+            self._watched[name] = self._observer.schedule(self._handler, str(self.root / name), recursive=True)
+        except OSError:
+            return False  # gone already, or not readable
+        return True
+
+    def _top_level_change(self, event: Any) -> None:
+        """A top-level directory appeared (watch it, and take what was written in it before the watch began) or
+        went away (its watch goes too, so one of the same name is watched again)."""
+        if event.event_type in ("deleted", "moved"):
+            gone = Path(os.fsdecode(event.src_path))
+            if gone.parent == self.root and (watch := self._watched.pop(gone.name, None)) is not None:
+                with contextlib.suppress(KeyError, OSError):
+                    self._observer.unschedule(watch)
+        if event.event_type not in ("created", "moved"):
+            return
+        new = Path(os.fsdecode(event.dest_path if event.event_type == "moved" else event.src_path))
+        if new.parent != self.root or not self._watch_top(new.name):
+            return
+        found: set[str] = set()
+        for directory, dirnames, filenames in os.walk(new):
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+            found.update(rel for rel in (self._relevant(os.path.join(directory, f)) for f in filenames) if rel)
+        self._note(found)
 
     def stop(self) -> None:
         if self._observer is not None:
@@ -75,11 +114,15 @@ class DebouncedWatcher:
 
     def _on_event(self, event: Any) -> None:
         if event.is_directory:
+            self._top_level_change(event)
             return
         paths = [event.src_path]
         if event.event_type == "moved":
             paths = [event.dest_path]  # atomic save: the destination is what changed
-        hits = {rel for rel in map(self._relevant, map(os.fsdecode, paths)) if rel}
+        self._note({rel for rel in map(self._relevant, map(os.fsdecode, paths)) if rel})
+
+    def _note(self, hits: set[str]) -> None:
+        """Add changed paths to the burst; the callback runs once the burst has been quiet for ``debounce``."""
         if not hits:
             return
         with self._lock:

@@ -1,6 +1,7 @@
 """``kin``: the entry point. Loads plugins, builds the command group, turns errors into one line."""
 from __future__ import annotations
 
+import difflib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -90,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         app.preloaded = Kernel.load(None, disabled=disabled)
         for failure in app.preloaded.plugins.failures:
             err(f"kin: warning: {failure}")
+        for name in app.preloaded.plugins.unknown_blocked:
+            names = [*app.preloaded.plugins.records, *(f.name for f in app.preloaded.plugins.failures)]
+            close = difflib.get_close_matches(name, names, n=1)
+            err(f"kin: warning: no plugin is named {name!r}, so blocking it does nothing "
+                f"({f'did you mean {close[0]!r}? ' if close else ''}kin plugins lists them)")
         group = build_cli(app.preloaded)
         try:
             code = group.main(args, prog_name="kin", standalone_mode=False, obj=app)

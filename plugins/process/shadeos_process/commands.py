@@ -1,6 +1,7 @@
 """``kin exec``, ``kin ps``, ``kin kill`` and ``kin logs``: a thin shell over the Python API."""
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from typing import Any
@@ -18,9 +19,11 @@ EXIT_TIMEOUT = 124
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True})
-@click.option("--mode", type=click.Choice(["blocking", "background", "monitored"]), default="blocking",
-              show_default=True, help="blocking: output to this terminal; background: output to "
-              ".kin/logs/<name>.out|.err; monitored: lines relayed as they arrive.")
+@click.option("--mode", type=click.Choice(["blocking", "background", "monitored", "interactive"]),
+              default="blocking", show_default=True,
+              help="blocking: output to this terminal; background: output to .kin/logs/<name>.out|.err; "
+                   "monitored: lines relayed as they arrive; interactive: monitored, and what you type (or pipe "
+                   "in) goes to its input, line by line, until end of input (Ctrl+D).")
 @click.option("--timeout", type=float, default=None, metavar="S",
               help="Stop the whole process tree after S seconds (exit 124).")
 @click.option("--name", default=None, help="Name of the process record and of its log files.")
@@ -41,11 +44,13 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
 
     workspace = app.kernel.workspace
     callbacks: dict[str, Any] = {}
-    if mode == "monitored":
+    if mode in ("monitored", "interactive"):
         callbacks = {"on_output": lambda line: print(line, flush=True),
                      "on_error": lambda line: print(line, file=sys.stderr, flush=True)}
     result = execute_command(list(cmd), mode, timeout=timeout, capture=mode != "blocking", name=name, owner=owner,
                              workspace=workspace, **callbacks)
+    if mode == "interactive":
+        _relay_input(result.pid)
     if mode != "blocking":
         if mode == "background":
             err(f"kin: started pid {result.pid} ({result.extra.get('name')}); logs: "
@@ -68,6 +73,27 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
 
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _relay_input(pid: int) -> None:
+    """Feed this terminal's input to an interactive process, line by line; its input closes at our end of input."""
+    import threading
+
+    from . import managed
+
+    entry = managed.require(pid)
+
+    def relay() -> None:
+        try:
+            for line in sys.stdin.buffer:
+                entry.write(line)
+        except (KinError, OSError, ValueError):
+            return  # it stopped reading: its end is reported by the wait
+        with contextlib.suppress(OSError, ValueError):
+            if entry.popen.stdin is not None:
+                entry.popen.stdin.close()
+
+    threading.Thread(target=relay, daemon=True, name=f"kin-input-{pid}").start()
 
 
 @click.command("ps")
