@@ -12,36 +12,32 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .diskfaults import disk_fault, recovered
 from .fsio import atomic_write_json, read_json
-from .shapes import texts
+from .luciorbe_record import LuciorbeRecord, record_path, remove_record, write_record
+from .processes import HOST, own_start_time, process_matches
 from .workspace import Workspace, check_name
 
 __all__ = [
     "SCHEMA", "STATUSES", "PREFIX", "Luciorbe", "MalformedLuciorbe", "LuciorbeHandle", "LuciorbeKeeper",
-    "luciorbe_path", "is_luciorbe_name", "read_luciorbe", "liveness", "process_matches",
-    "record_path", "recorded_paths", "iso_now", "parse_iso",
+    "luciorbe_path", "is_luciorbe_name", "read_luciorbe", "liveness", "process_matches", "iso_now", "parse_iso",
 ]
 
 SCHEMA = 1
 PREFIX = ".luciorbe"
 STATUSES = ("starting", "processing", "waiting", "completed", "failed", "stale")
-_HOST = socket.gethostname()
-#: psutil's create_time comes from clock ticks; two readings of one process agree to well under this.
-_START_TOLERANCE = 0.05
 
 
 def iso_now(now: float | None = None) -> str:
-    stamp = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(time.time() if now is None else now, tz=UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -85,7 +81,7 @@ class Luciorbe:
     daemon_id: str
     daemon_type: str = ""
     team: str = ""
-    host: str = _HOST
+    host: str = HOST
     pid: int = 0
     pid_started: float = 0.0
     started_at: str = ""
@@ -103,7 +99,7 @@ class Luciorbe:
     def for_this_process(cls, daemon_id: str, **fields: Any) -> Luciorbe:
         now = iso_now()
         fields.setdefault("started_at", now)
-        return cls(daemon_id=daemon_id, host=_HOST, pid=os.getpid(), pid_started=_own_start_time(),
+        return cls(daemon_id=daemon_id, host=HOST, pid=os.getpid(), pid_started=own_start_time(),
                    last_update=now, **fields)
 
     def to_json(self) -> dict[str, Any]:
@@ -148,63 +144,18 @@ def read_luciorbe(path: str | os.PathLike[str]) -> Luciorbe:
     return Luciorbe.from_json(data, p)
 
 
-_START_TIMES: dict[int, float] = {}
-
-
-def _own_start_time() -> float:
-    pid = os.getpid()  # keyed by pid so a forked child does not inherit its parent's value
-    if pid not in _START_TIMES:
-        import psutil
-
-        _START_TIMES[pid] = psutil.Process(pid).create_time()
-    return _START_TIMES[pid]
-
-
-def process_matches(pid: int, started: float) -> bool:
-    """A live, non-zombie process with this pid and this start time exists on this host."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - started) > _START_TOLERANCE:
-            return False
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
-        return False
-
-
-def liveness(luc: Luciorbe, *, now: float | None = None, stale_after: float | None = None) -> str:
-    """``alive``, ``stale`` or ``dead`` by the rules of the format.
+def liveness(luc: Luciorbe, *, now: float | None = None, stale_after: float | None = None,
+             process_alive: Callable[[int, float], bool] = process_matches) -> str:
+    """``alive``, ``stale`` or ``dead`` by the rules of the format (the one place they are written).
 
     ``dead``: owner on this host and its process is gone, reused or a zombie.
     ``stale``: silent for longer than ``stale_after`` (default 3 × ``heartbeat_s``).
+    ``process_alive`` answers :func:`process_matches` (a caller checking many files may remember answers).
     """
-    if luc.host == _HOST and not process_matches(luc.pid, luc.pid_started):
+    if luc.host == HOST and not process_alive(luc.pid, float(luc.pid_started)):
         return "dead"
     limit = 3 * float(luc.heartbeat_s) if stale_after is None else stale_after
     return "stale" if luc.age(now) > limit else "alive"
-
-
-# -- where each daemon wrote luciorbes (.kin/run/luciorbes/<daemon_id>.json) ------------
-
-def record_path(workspace: Workspace, daemon_id: str) -> Path:
-    return workspace.state_dir("run", "luciorbes") / f"{check_name(daemon_id, what='daemon id')}.json"
-
-
-def recorded_paths(workspace: Workspace) -> dict[str, list[Path]]:
-    """Every recorded luciorbe path, by daemon id, without walking the tree (unreadable records skipped)."""
-    found: dict[str, list[Path]] = {}
-    directory = workspace.kin_dir / "run" / "luciorbes"
-    if not directory.is_dir():
-        return found
-    for entry in os.scandir(directory):
-        if not entry.name.endswith(".json"):
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            data = read_json(entry.path)
-            if isinstance(data, dict) and isinstance(data.get("daemon_id"), str):
-                found[data["daemon_id"]] = [Path(p) for p in texts(data.get("paths"))]
-    return found
 
 
 class LuciorbeHandle:
@@ -322,13 +273,11 @@ class LuciorbeKeeper:
     def _save_record(self) -> None:
         path = record_path(self.workspace, self.daemon_id)
         if not self._handles:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+            remove_record(self.workspace, self.daemon_id)
             return
         try:
-            atomic_write_json(path, {"daemon_id": self.daemon_id, "pid": os.getpid(),
-                                     "pid_started": _own_start_time(),
-                                     "paths": sorted(str(p) for p in self._handles)}, indent=None)
+            write_record(self.workspace, LuciorbeRecord(path, self.daemon_id, os.getpid(), own_start_time(),
+                                                        sorted(str(p) for p in self._handles)))
         except OSError as exc:
             if not disk_fault(exc, path):
                 raise

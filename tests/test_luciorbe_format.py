@@ -8,8 +8,16 @@ import time
 import pytest
 
 from shadeos_core import Workspace
-from shadeos_core.luciorbe import (Luciorbe, LuciorbeKeeper, MalformedLuciorbe, is_luciorbe_name, iso_now,
-                                   liveness, read_luciorbe, recorded_paths)
+from shadeos_core.luciorbe import (
+    Luciorbe,
+    LuciorbeKeeper,
+    MalformedLuciorbe,
+    is_luciorbe_name,
+    iso_now,
+    liveness,
+    read_luciorbe,
+)
+from shadeos_core.luciorbe_record import recorded_paths
 
 
 def test_round_trip_and_extra_fields(project):

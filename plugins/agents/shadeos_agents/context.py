@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shadeos_core.fsio import read_json
+from shadeos_core.phase import read_phase
 
 from .gate import MAX_READ_BYTES
 from .listing import glob_files
@@ -122,12 +122,7 @@ class ContextBuilder:
         return data.decode("utf-8", "replace").strip()
 
     def _phase(self) -> str | None:
-        try:
-            data = read_json(self.agent.workspace.kin_dir / "state" / "phase.json")
-        except (OSError, ValueError):
-            return None
-        phase = data.get("phase") if isinstance(data, dict) else None
-        return phase if isinstance(phase, str) else None
+        return read_phase(self.agent.workspace)
 
     def _map_summary(self) -> str:
         workspace = self.agent.workspace

@@ -9,17 +9,15 @@ daemons are dropped and expired quarantine items deleted.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shadeos_core.errors import KinError
-from shadeos_core.fsio import read_json
 from shadeos_core.janitor import Cleanup, Janitor
-from shadeos_core.luciorbe import is_luciorbe_name, process_matches
+from shadeos_core.luciorbe_guard import drop_record, locate
+from shadeos_core.luciorbe_record import read_records
 from shadeos_core.workspace import Workspace
 
 from . import guard
@@ -28,70 +26,7 @@ from .quarantine import Quarantine
 from .sighting import Classifier, Sighting, relative_path
 from .walk import DirId, walk_luciorbes
 
-__all__ = ["LuciorbeJanitor", "DaemonRecord", "read_records"]
-
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-
-
-@dataclass
-class DaemonRecord:
-    """``.kin/run/luciorbes/<daemon_id>.json``: where a daemon process said it left luciorbes."""
-
-    file: Path
-    daemon_id: str
-    pid: int | None
-    pid_started: float | None
-    paths: list[str]
-
-    def owner_alive(self) -> bool:
-        if self.pid is None or self.pid_started is None:
-            return False
-        return process_matches(self.pid, self.pid_started)
-
-
-def read_records(workspace: Workspace) -> list[DaemonRecord]:
-    """Every record under ``.kin/run/luciorbes/`` (fields that do not parse are left empty)."""
-    directory = workspace.kin_dir / "run" / "luciorbes"
-    records: list[DaemonRecord] = []
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except FileNotFoundError:
-        return records
-    for entry in entries:
-        if not entry.name.endswith(".json") or not entry.is_file(follow_symlinks=False):
-            continue
-        data: Any = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = read_json(entry.path)
-        data = data if isinstance(data, dict) else {}
-        pid, started, paths = data.get("pid"), data.get("pid_started"), data.get("paths")
-        records.append(DaemonRecord(
-            Path(entry.path), str(data.get("daemon_id", entry.name[:-5])),
-            pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
-            float(started) if isinstance(started, (int, float)) and not isinstance(started, bool) else None,
-            [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []))
-    return records
-
-
-def _real_directory(directory: str) -> tuple[str, DirId] | None:
-    """The symlink-free path and identity of ``directory``, or ``None`` if it cannot be opened.
-
-    On Linux the kernel names the opened directory (``/proc/self/fd``): three system
-    calls instead of one ``lstat`` per path component, which keeps the fast path fast.
-    """
-    try:
-        fd = os.open(directory, _DIR_FLAGS)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        try:
-            real = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            real = os.path.realpath(directory)
-    finally:
-        os.close(fd)
-    return (real if real.startswith("/") else os.path.realpath(directory)), (st.st_dev, st.st_ino)
+__all__ = ["LuciorbeJanitor"]
 
 
 class LuciorbeJanitor(Janitor):
@@ -103,12 +38,15 @@ class LuciorbeJanitor(Janitor):
     def __init__(self, workspace: Workspace, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(workspace, options)
         settings = self.options.get("settings")
-        self.settings = settings if isinstance(settings, LuciorbeSettings) else LuciorbeSettings.from_workspace(workspace)
+        if not isinstance(settings, LuciorbeSettings):
+            settings = LuciorbeSettings.from_workspace(workspace)
+        self.settings = settings
         self.full = bool(self.options.get("full", True))
         under = self.options.get("under")
         self.under: Path | None = workspace.inside(under, what="luciorbe directory") if under is not None else None
         if self.under is not None and not self.under.is_dir():
-            raise KinError(f"{workspace.relative(self.under)} is not a directory", hint="give a directory to look under")
+            raise KinError(f"{workspace.relative(self.under)} is not a directory",
+                           hint="give a directory to look under")
 
     # -- finding ---------------------------------------------------------------------
     def sightings(self) -> list[Sighting]:
@@ -137,20 +75,13 @@ class LuciorbeJanitor(Janitor):
         return found
 
     def _recorded(self) -> Iterator[tuple[str, DirId]]:
-        root = str(self.workspace.root)
-        limit = f"{self.under}/" if self.under is not None else f"{root}/"
+        within = str(self.under if self.under is not None else self.workspace.root)
         for record in read_records(self.workspace):
             for raw in record.paths:
-                directory, name = os.path.split(raw)
-                if not is_luciorbe_name(name) or not os.path.isabs(raw):
-                    continue  # a record never makes the janitor touch anything but a luciorbe
-                real = _real_directory(directory)
-                if real is None:
-                    continue
-                real_dir, dir_id = real
-                full = f"{real_dir}/{name}"
-                if full.startswith(limit):  # records never lead outside the workspace (or PATH)
-                    yield full, dir_id
+                # a record never makes the janitor touch anything but a luciorbe inside the workspace (or PATH)
+                located = locate(raw, within)
+                if located is not None:
+                    yield located.path, located.dir_id
 
     def relative(self, path: str) -> str:
         """``path`` relative to the workspace root, without resolving it (it may be a symlink)."""
@@ -205,9 +136,8 @@ class LuciorbeJanitor(Janitor):
         for record in read_records(self.workspace):
             if record.owner_alive() or any(os.path.lexists(p) for p in record.paths):
                 continue
-            if not dry_run:
-                with contextlib.suppress(FileNotFoundError):
-                    record.file.unlink()
+            if not dry_run and not drop_record(record):
+                continue  # gone, or rewritten by a new process of that daemon since it was read
             done.append(Cleanup(self.workspace.relative(record.file), "dead", "removed",
                                 f"record of daemon {record.daemon_id!r}, whose process is gone",
                                 {"daemon_id": record.daemon_id, "record": True, "dry_run": dry_run}))

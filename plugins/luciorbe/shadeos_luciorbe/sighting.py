@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import stat
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from shadeos_core.fsio import loads_json
-from shadeos_core.luciorbe import PREFIX, Luciorbe, MalformedLuciorbe, parse_iso, process_matches
+from shadeos_core.luciorbe import PREFIX, Luciorbe, MalformedLuciorbe, liveness, parse_iso, process_matches
+from shadeos_core.luciorbe_guard import DirId
+from shadeos_core.luciorbe_record import FileId, identity
+from shadeos_core.processes import HOST
 
 from .config import LuciorbeSettings
-from .walk import DirId
 
 __all__ = ["STATES", "Sighting", "Classifier", "FileId", "relative_path"]
 
@@ -31,20 +32,13 @@ STATES = ("alive", "stale", "dead", "malformed", "foreign")
 #: A luciorbe is a few hundred bytes; anything this big is not one.
 _MAX_BYTES = 1 << 20
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_HOST = socket.gethostname()
 
-#: (st_dev, st_ino, st_mtime_ns, st_size): the file as it was classified, checked again before acting on it.
-FileId = tuple[int, int, int, int]
 
 
 def relative_path(root: str | os.PathLike[str], path: str) -> str:
     """``path`` relative to ``root`` when beneath it, else as given; never resolved (it may be a symlink)."""
     top = os.fspath(root).rstrip("/")
     return path[len(top) + 1:] if path.startswith(top + "/") else path
-
-
-def _file_id(st: os.stat_result) -> FileId:
-    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 @dataclass
@@ -117,7 +111,7 @@ class Classifier:
             return Sighting(path, "malformed", f"cannot stat: {exc.strerror}", dir_id, None)
         foreign = self._foreign(st)
         if foreign:
-            return Sighting(path, "foreign", foreign, dir_id, _file_id(st))
+            return Sighting(path, "foreign", foreign, dir_id, identity(st))
         try:
             fd = os.open(path, _FILE_FLAGS)
         except FileNotFoundError:
@@ -125,21 +119,22 @@ class Classifier:
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # replaced by a symlink since the lstat
                 return Sighting(path, "foreign", "a symlink; never followed", dir_id, None)
-            return Sighting(path, "malformed", f"cannot open: {exc.strerror}", dir_id, _file_id(st))
+            return Sighting(path, "malformed", f"cannot open: {exc.strerror}", dir_id, identity(st))
         try:
             st = os.fstat(fd)
             foreign = self._foreign(st)
             if foreign:
-                return Sighting(path, "foreign", foreign, dir_id, _file_id(st))
+                return Sighting(path, "foreign", foreign, dir_id, identity(st))
             if st.st_size > _MAX_BYTES:
-                return Sighting(path, "malformed", f"{st.st_size} bytes is too big for a luciorbe", dir_id, _file_id(st))
+                return Sighting(path, "malformed", f"{st.st_size} bytes is too big for a luciorbe", dir_id,
+                                identity(st))
             # Sized by fstat: a fixed 1 MiB buffer per read would cost more than the whole parse.
             raw = os.read(fd, st.st_size + 1)
         except OSError as exc:
             return Sighting(path, "malformed", f"unreadable: {exc.strerror}", dir_id, None)
         finally:
             os.close(fd)
-        return self._judge(path, raw, dir_id, _file_id(st))
+        return self._judge(path, raw, dir_id, identity(st))
 
     def _foreign(self, st: os.stat_result) -> str:
         if stat.S_ISLNK(st.st_mode):
@@ -162,15 +157,16 @@ class Classifier:
             return Sighting(path, "malformed", f"file name says {name[len(PREFIX) + 1:]!r} but daemon_id is "
                             f"{luc.daemon_id!r}", dir_id, file_id, luc)
         age = self.now - parse_iso(luc.last_update)
-        if luc.host == _HOST and not self.process_alive(luc.pid, float(luc.pid_started)):
+        limit = self.settings.threshold(luc.daemon_type, float(luc.heartbeat_s))
+        state = liveness(luc, now=self.now, stale_after=limit, process_alive=self.process_alive)
+        if state == "dead":
             key = (luc.pid, float(luc.pid_started))
             why = self._deaths.get(key)
             if why is None:
                 why = self._deaths[key] = self._why_dead(luc)
             return Sighting(path, "dead", why, dir_id, file_id, luc, age)
-        limit = self.settings.threshold(luc.daemon_type, float(luc.heartbeat_s))
-        if age > limit:
-            where = "" if luc.host == _HOST else f" (on host {luc.host})"
+        if state == "stale":
+            where = "" if luc.host == HOST else f" (on host {luc.host})"
             return Sighting(path, "stale", f"silent for {age:.0f}s, threshold {limit:g}s{where}", dir_id, file_id,
                             luc, age)
         return Sighting(path, "alive", f"pid {luc.pid} running", dir_id, file_id, luc, age)

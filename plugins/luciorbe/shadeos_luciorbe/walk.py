@@ -14,13 +14,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from shadeos_core.luciorbe import PREFIX, is_luciorbe_name
+from shadeos_core.luciorbe_guard import DirId
 
 __all__ = ["Found", "DirId", "walk_luciorbes"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-#: (st_dev, st_ino) of a directory, to recognise it again before acting inside it.
-DirId = tuple[int, int]
 
 
 @dataclass(frozen=True)

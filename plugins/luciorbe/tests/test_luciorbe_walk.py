@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from luciorbe_testkit import plant, wait_for
+
+from shadeos_core.luciorbe_guard import clean_record
+from shadeos_core.luciorbe_record import read_record, record_path
 from shadeos_core.workspace import Workspace
 from shadeos_luciorbe.janitor import LuciorbeJanitor
 
@@ -138,6 +140,23 @@ def test_a_record_never_leads_outside_the_workspace_or_to_other_files(project: P
     assert found(project, full=False) == {}
     LuciorbeJanitor(Workspace(project), {"full": False}).clean(hard=True)
     assert outside.exists() and precious.read_text() == "keep me"
+
+
+def test_the_orchestrators_cleanup_refuses_what_the_janitor_refuses(project: Path, tmp_path: Path) -> None:
+    outside = plant(tmp_path / "outside", "t.x", pid=DEAD_PID, pid_started=1.0)
+    precious = project / "precious.txt"
+    precious.write_text("keep me")
+    mine = plant(project / "sub", "t.x", pid=DEAD_PID, pid_started=1.0)
+    records = project / ".kin" / "run" / "luciorbes"
+    records.mkdir(parents=True)
+    listed = [str(outside), str(precious), "../../etc/.luciorbe", str(mine)]
+    (records / "t.x.json").write_text(json.dumps({"daemon_id": "t.x", "pid": DEAD_PID, "pid_started": 1.0,
+                                                  "paths": listed}))
+    workspace = Workspace(project)
+    assert found(project, full=False) == {"sub/.luciorbe.t.x": "dead"}  # the one the janitor would act on
+    done = clean_record(workspace, read_record(record_path(workspace, "t.x")))
+    assert done.removed == [str(mine)] and set(done.refused) == set(listed) - {str(mine)}
+    assert outside.exists() and precious.read_text() == "keep me" and not mine.exists()
 
 
 def test_list_under_a_path_and_outside_the_workspace(project: Path, tmp_path: Path, kin) -> None:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shadeos_core.fsio import atomic_write_json, read_json
+from shadeos_core.fsio import atomic_write_json
+from shadeos_core.phase import phase_path as core_phase_path
+from shadeos_core.phase import read_phase_record
 
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
@@ -37,16 +39,15 @@ def next_phase(previous: str | None, ratio: float, *, converge_at: float = 0.60,
 
 
 def phase_path(workspace: Workspace) -> Path:
-    return workspace.state_dir("state") / "phase.json"
+    """Where the phase is written (:func:`shadeos_core.phase.phase_path`, its directory created)."""
+    workspace.state_dir("state")
+    return core_phase_path(workspace)
 
 
 def read_phase(workspace: Workspace) -> dict[str, Any] | None:
-    """The persisted phase record, or ``None`` when absent or unreadable."""
-    try:
-        data = read_json(workspace.kin_dir / "state" / "phase.json")
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("phase") not in (EXPANSION, CONVERGENCE):
+    """The persisted phase record, or ``None`` when absent, unreadable or not one of this plugin's phases."""
+    data = read_phase_record(workspace)
+    if data is None or data.get("phase") not in (EXPANSION, CONVERGENCE):
         return None
     return data
 

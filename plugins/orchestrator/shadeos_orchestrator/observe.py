@@ -11,9 +11,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from shadeos_core.fsio import read_json
 from shadeos_core.luciorbe import Luciorbe, MalformedLuciorbe, parse_iso, read_luciorbe
-from shadeos_core.shapes import texts
+from shadeos_core.luciorbe_record import LuciorbeRecord, read_record, record_path, records_dir
 from shadeos_core.workspace import Workspace
 
 __all__ = ["Seen", "LuciorbeReader", "Resources", "MODEL_FIELDS"]
@@ -54,9 +53,9 @@ class LuciorbeReader:
     def __init__(self, workspace: Workspace, daemon_ids: Iterable[str]) -> None:
         self.workspace = workspace
         self.daemon_ids = list(daemon_ids)
-        self.records_dir = workspace.kin_dir / "run" / "luciorbes"
+        self.records_dir = records_dir(workspace)
         self._records_dir = str(self.records_dir)
-        self._records: dict[str, tuple[tuple[int, int], dict, list[Path]]] = {}
+        self._records: dict[str, tuple[tuple[int, int], LuciorbeRecord, list[Path]]] = {}
         self._files: dict[Path, tuple[tuple[int, int], Seen | None]] = {}
         self._dir_key: tuple[int, int] | None = None
         self._dir_settled = False
@@ -77,16 +76,16 @@ class LuciorbeReader:
         # trust the directory's mtime only once it is clearly older than the moment it was read.
         self._dir_settled = time.time_ns() - st.st_mtime_ns > _SETTLE_NS
 
-    def record(self, daemon_id: str) -> dict | None:
-        """The record of where ``daemon_id`` keeps luciorbes (``pid``, ``pid_started``, ``paths``), if any."""
+    def record(self, daemon_id: str) -> LuciorbeRecord | None:
+        """The record of where ``daemon_id`` keeps luciorbes, if any."""
         entry = self._record(daemon_id)
         return entry[1] if entry is not None else None
 
-    def _record(self, daemon_id: str) -> tuple[tuple[int, int], dict, list[Path]] | None:
+    def _record(self, daemon_id: str) -> tuple[tuple[int, int], LuciorbeRecord, list[Path]] | None:
         cached = self._records.get(daemon_id)
         if self._records_fresh:
             return cached
-        path = os.path.join(self._records_dir, f"{daemon_id}.json")
+        path = record_path(self.workspace, daemon_id)
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -99,13 +98,10 @@ class LuciorbeReader:
         if cached is not None and cached[0] == key:
             return cached
         try:
-            data = read_json(path)
+            record = read_record(path)
         except (OSError, ValueError):
             return cached
-        if not isinstance(data, dict):
-            return cached
-        paths = [Path(raw) for raw in texts(data.get("paths"))]
-        entry = (key, data, paths)
+        entry = (key, record, [Path(raw) for raw in record.paths])
         self._records[daemon_id] = entry
         self.changed = True
         return entry

@@ -1,10 +1,10 @@
-"""The current phase: ``.kin/state/phase.json`` (``{"phase": "expansion" | "convergence", …}``),
-written by whoever decides phases (the map plugin). Absent or unreadable: no phase, all daemons run."""
+"""The current phase (:mod:`shadeos_core.phase`), re-read only when its file changed.
+Absent or unreadable: no phase, all daemons run."""
 from __future__ import annotations
 
 import os
 
-from shadeos_core.fsio import read_json
+from shadeos_core.phase import phase_path, read_phase
 from shadeos_core.workspace import Workspace
 
 __all__ = ["PhaseReader"]
@@ -14,7 +14,8 @@ class PhaseReader:
     """Re-reads the phase file only when it changed (one ``stat`` per cycle)."""
 
     def __init__(self, workspace: Workspace) -> None:
-        self.path = workspace.kin_dir / "state" / "phase.json"
+        self.workspace = workspace
+        self.path = phase_path(workspace)
         self._key: tuple[int, int] | None = None
         self.phase: str | None = None
 
@@ -27,10 +28,5 @@ class PhaseReader:
         key = (st.st_mtime_ns, st.st_size)
         if key != self._key:
             self._key = key
-            try:
-                data = read_json(self.path)
-            except (OSError, ValueError):
-                data = None
-            value = data.get("phase") if isinstance(data, dict) else None
-            self.phase = value if isinstance(value, str) and value else None
+            self.phase = read_phase(self.workspace)
         return self.phase

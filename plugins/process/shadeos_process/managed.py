@@ -21,7 +21,7 @@ from shadeos_core.fsio import atomic_write_json
 from shadeos_core.workspace import Workspace
 
 from .collect import TailBuffer
-from .records import ProcessRecord, records_dir
+from .records import ProcessRecord, record_path
 
 __all__ = ["ManagedProcess", "lookup", "require", "managed", "forget", "TAIL_LINES"]
 
@@ -176,7 +176,7 @@ class ManagedProcess:
             if self.record is not None and self.workspace is not None:
                 self.record.returncode = returncode
                 self.record.ended_at = time.time()
-                path = records_dir(self.workspace) / f"{self.pid}.json"
+                path = record_path(self.workspace, self.pid)
                 if path.exists():  # a janitor or cleanup may have removed it already
                     with contextlib.suppress(OSError):
                         atomic_write_json(path, self.record.to_json(), indent=None)

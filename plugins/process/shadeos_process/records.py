@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shadeos_core.fsio import atomic_write_json, read_json
+from shadeos_core.processes import HOST, process_matches
 from shadeos_core.workspace import Workspace
 
-__all__ = ["ProcessRecord", "records_dir", "write_record", "remove_record", "read_records", "create_time",
-           "is_running", "SCHEMA"]
+__all__ = ["ProcessRecord", "records_dir", "record_path", "write_record", "remove_record", "read_records",
+           "create_time", "is_running", "SCHEMA"]
 
 SCHEMA = 1
-_HOST = socket.gethostname()
-#: Two psutil readings of one process's start time agree to well under this.
-_TOLERANCE = 0.05
 
 
 @dataclass
@@ -37,7 +34,7 @@ class ProcessRecord:
     mode: str
     owner: str = ""
     cwd: str = ""
-    host: str = _HOST
+    host: str = HOST
     started_at: float = field(default_factory=time.time)
     parent_pid: int = field(default_factory=os.getpid)
     parent_create_time: float = 0.0
@@ -61,11 +58,11 @@ class ProcessRecord:
 
     def alive(self) -> bool:
         """The recorded process still runs (same host, same pid, same start time, not a zombie)."""
-        return self.host == _HOST and is_running(self.pid, self.create_time)
+        return self.host == HOST and is_running(self.pid, self.create_time)
 
     def starter_alive(self) -> bool:
         """The process that started this one still runs."""
-        return self.host == _HOST and is_running(self.parent_pid, self.parent_create_time)
+        return self.host == HOST and is_running(self.parent_pid, self.parent_create_time)
 
 
 def create_time(pid: int) -> float:
@@ -79,35 +76,41 @@ def create_time(pid: int) -> float:
 
 
 def is_running(pid: int, started: float) -> bool:
+    """:func:`~shadeos_core.processes.process_matches`, or without a known start time (``0``), any live ``pid``."""
+    if started:
+        return process_matches(pid, started)
     import psutil
 
     try:
-        proc = psutil.Process(pid)
-        if started and abs(proc.create_time() - started) > _TOLERANCE:
-            return False
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, ValueError):
         return False
 
 
 def records_dir(workspace: Workspace) -> Path:
-    return workspace.state_dir("run", "processes")
+    """The records' directory (not created: readers must not create state)."""
+    return workspace.kin_dir / "run" / "processes"
+
+
+def record_path(workspace: Workspace, pid: int) -> Path:
+    return records_dir(workspace) / f"{int(pid)}.json"
 
 
 def write_record(workspace: Workspace, record: ProcessRecord) -> Path:
-    path = records_dir(workspace) / f"{record.pid}.json"
+    workspace.state_dir("run", "processes")
+    path = record_path(workspace, record.pid)
     atomic_write_json(path, record.to_json(), indent=None)
     return path
 
 
 def remove_record(workspace: Workspace, pid: int) -> None:
     with contextlib.suppress(FileNotFoundError):
-        os.unlink(records_dir(workspace) / f"{pid}.json")
+        os.unlink(record_path(workspace, pid))
 
 
 def read_records(workspace: Workspace) -> list[tuple[Path, ProcessRecord | str]]:
     """Every record file with its content, or the reason it cannot be read (never raises for a bad file)."""
-    directory = workspace.kin_dir / "run" / "processes"
+    directory = records_dir(workspace)
     out: list[tuple[Path, ProcessRecord | str]] = []
     if not directory.is_dir():
         return out
