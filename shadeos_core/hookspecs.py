@@ -6,6 +6,7 @@ registers with that plugin's name.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from .kernel import Kernel
     from .team import Team
 
-__all__ = ["PROJECT", "hookspec", "hookimpl", "HOOK_NAMES"]
+__all__ = ["PROJECT", "hookspec", "hookimpl", "HOOK_NAMES", "spec_names"]
 
 PROJECT = "shadeos"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -80,16 +81,11 @@ def add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
     """Declare a plugin's own hookspecs (``pluginmanager.add_hookspecs(module)``)."""
 
 
-HOOK_NAMES = (
-    "register_daemons",
-    "register_meta_daemons",
-    "register_memory_backends",
-    "register_janitors",
-    "register_execution_modes",
-    "register_teams",
-    "register_checks",
-    "register_commands",
-    "run_team",
-    "daemon_event",
-    "add_hookspecs",
-)
+def spec_names(namespace: object) -> tuple[str, ...]:
+    """The hooks ``namespace`` (a hookspecs module or class) declares, in the order it declares them."""
+    marker = f"{PROJECT}_spec"
+    return tuple(name for name, value in vars(namespace).items() if callable(value) and hasattr(value, marker))
+
+
+#: The contract's hooks, in the order declared above.
+HOOK_NAMES = spec_names(sys.modules[__name__])

@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import KinError
+from .hooks import Hooks
 from .plugins import PluginSet, load_plugins
 from .registry import Registry
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    import click
+    import pluggy
+
+    from .containment import EventDispatcher
     from .events import DaemonEvent
     from .team import Team, TeamSet
 
@@ -20,14 +25,14 @@ __all__ = ["Kernel"]
 
 log = logging.getLogger(__name__)
 
-# hook name -> (registry attribute, what it holds, check of each registered value)
-_REGISTRIES: dict[str, tuple[str, str]] = {
-    "register_daemons": ("daemon_types", "daemon type"),
-    "register_meta_daemons": ("meta_daemon_types", "meta-daemon type"),
-    "register_memory_backends": ("memory_backends", "memory backend"),
-    "register_janitors": ("janitors", "janitor"),
-    "register_execution_modes": ("execution_modes", "execution mode"),
-    "register_checks": ("checks", "check"),
+# registering hook -> (registry attribute, what it holds)
+_REGISTRIES: dict[Callable[..., None], tuple[str, str]] = {
+    Hooks.register_daemons: ("daemon_types", "daemon type"),
+    Hooks.register_meta_daemons: ("meta_daemon_types", "meta-daemon type"),
+    Hooks.register_memory_backends: ("memory_backends", "memory backend"),
+    Hooks.register_janitors: ("janitors", "janitor"),
+    Hooks.register_execution_modes: ("execution_modes", "execution mode"),
+    Hooks.register_checks: ("checks", "check"),
 }
 
 
@@ -66,7 +71,7 @@ class Kernel:
         #: Commands of ``kin``, filled by :meth:`add_commands` (empty until a command line is built).
         self.commands: Registry[Any] = Registry("command")
         self.team_files: list[tuple[Path, str]] = []
-        self._events: Any = None
+        self._events: EventDispatcher | None = None
         self._collect()
 
     @classmethod
@@ -76,7 +81,13 @@ class Kernel:
         return cls(Workspace.find(cwd), load_plugins(disabled=disabled, strict=strict, extra=extra))
 
     @property
-    def pm(self) -> Any:
+    def hooks(self) -> Hooks:
+        """Typed calls to every hook, each plugin's failures kept its own (see :mod:`shadeos_core.hooks`)."""
+        return self.plugins.hooks
+
+    @property
+    def pm(self) -> pluggy.PluginManager:
+        """The plugin manager itself; calling code goes through :attr:`hooks`."""
         return self.plugins.pm
 
     def registries(self) -> dict[str, Registry[Any]]:
@@ -101,7 +112,7 @@ class Kernel:
             self.team_files.extend(teams)
 
     def _stage(self, plugin_name: str, staged: dict[str, Registry[Any]], teams: list[tuple[Path, str]]) -> None:
-        for hook_name, (attr, kind) in _REGISTRIES.items():
+        for hook, (attr, _) in _REGISTRIES.items():
             check = _validator(attr)
 
             def register(name: str, value: Any, _attr: str = attr, _check: Callable[..., Any] = check) -> None:
@@ -113,8 +124,7 @@ class Kernel:
                     raise KinError(f"{staged[_attr].kind} {name!r} is already registered by {owner!r}")
                 staged[_attr].add(name, value, plugin_name)
 
-            for impl in self._impls(hook_name, plugin_name):
-                impl.function(register=register)
+            hook(self.hooks, plugin=plugin_name, register=register)
 
         def register_team(path: Any) -> None:
             file = Path(path)
@@ -122,12 +132,7 @@ class Kernel:
                 raise KinError(f"registered team file {file} does not exist")
             teams.append((file, plugin_name))
 
-        for impl in self._impls("register_teams", plugin_name):
-            impl.function(register=register_team)
-
-    def _impls(self, hook_name: str, plugin_name: str) -> list[Any]:
-        caller = getattr(self.pm.hook, hook_name)
-        return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+        self.hooks.register_teams(plugin=plugin_name, register=register_team)
 
     # -- typed access to the hooks -------------------------------------------------------
     def teams(self, cwd: str | os.PathLike[str] | None = None, *, check_values: bool = True) -> TeamSet:
@@ -154,16 +159,13 @@ class Kernel:
         return self._events.flush(timeout) if self._events is not None else True
 
     def _deliver(self, event: DaemonEvent) -> None:
-        from .containment import contained
-
-        for impl in reversed(self.pm.hook.daemon_event.get_hookimpls()):
-            contained(impl.plugin_name, "daemon_event", impl.function, event=event)
+        self.hooks.daemon_event(event=event)
 
     def run_team(self, team: Team) -> int | None:
         """Hand ``team`` to the first plugin that runs teams; ``None`` when none is installed."""
-        return self.pm.hook.run_team(team=team, kernel=self)
+        return self.hooks.run_team(team=team, kernel=self)
 
-    def add_commands(self, cli: Any) -> list[str]:
+    def add_commands(self, cli: click.Group) -> list[str]:
         """Let every plugin add commands; returns one line per plugin whose commands failed.
 
         The commands ``cli`` already has are the core's; :attr:`commands` records each command's plugin.
@@ -172,21 +174,21 @@ class Kernel:
         for name, existing in cli.commands.items():
             if name not in self.commands:
                 self.commands.add(name, existing, "core")
-        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
+        for plugin in reversed(self.hooks.implementers("register_commands")):
             before = dict(cli.commands)
             try:
-                impl.function(cli=cli)
+                self.hooks.register_commands(plugin=plugin, cli=cli)
             except BaseException as exc:  # noqa: BLE001 - plugin code: contained whatever it raises
                 cli.commands.clear()
                 cli.commands.update(before)
-                problems.append(f"plugin {impl.plugin_name!r}: its commands were not added: {type(exc).__name__}: {exc}")
+                problems.append(f"plugin {plugin!r}: its commands were not added: {type(exc).__name__}: {exc}")
                 continue
             for name in before:
                 if cli.commands.get(name) is not before[name]:
                     cli.commands[name] = before[name]
-                    problems.append(f"plugin {impl.plugin_name!r}: command {name!r} already exists; kept the original")
+                    problems.append(f"plugin {plugin!r}: command {name!r} already exists; kept the original")
             for name in cli.commands.keys() - before.keys():
-                self.commands.add(name, cli.commands[name], impl.plugin_name)
+                self.commands.add(name, cli.commands[name], plugin)
         return problems
 
     def run_checks(self, ctx: Any, *, timeout: float = 60.0) -> list[Any]:

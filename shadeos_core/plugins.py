@@ -15,8 +15,10 @@ import pluggy
 
 from . import hookspecs
 from .errors import KinError
+from .hooks import Hooks
 
-__all__ = ["ENTRY_POINT_GROUP", "BUILTINS", "BUILTIN_PLUGINS", "PluginRecord", "PluginFailure", "PluginSet", "load_plugins", "disabled_from_env"]
+__all__ = ["ENTRY_POINT_GROUP", "BUILTINS", "BUILTIN_PLUGINS", "PluginRecord", "PluginFailure", "PluginSet",
+           "load_plugins", "disabled_from_env"]
 
 ENTRY_POINT_GROUP = "shadeos"
 #: Modules of the core that register like any other plugin.
@@ -78,6 +80,7 @@ class PluginSet:
 
     def __init__(self, pm: pluggy.PluginManager, strict: bool) -> None:
         self.pm = pm
+        self.hooks = Hooks(pm)
         self.strict = strict
         self.records: dict[str, PluginRecord] = {}
         self.failures: list[PluginFailure] = []
@@ -95,7 +98,8 @@ class PluginSet:
                    if record else PluginFailure(name, "", reason))
         self.failures.append(failure)
         if self.strict:
-            raise KinError(str(failure), hint="KIN_STRICT_PLUGINS=1 makes plugin failures fatal; unset it to skip the plugin")
+            raise KinError(str(failure),
+                           hint="KIN_STRICT_PLUGINS=1 makes plugin failures fatal; unset it to skip the plugin")
 
 
 def disabled_from_env(environ: dict[str, str] | None = None) -> set[str]:
@@ -156,9 +160,9 @@ def load_plugins(
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    # Historic: each plugin's add_hookspecs runs as it registers, so its own specs exist for those after it.
-    pm.hook.add_hookspecs.call_historic(kwargs={"pluginmanager": pm})
     plugins = PluginSet(pm, _strict_from_env() if strict is None else strict)
+    # Historic: each plugin's add_hookspecs runs as it registers, so its own specs exist for those after it.
+    plugins.hooks.add_hookspecs(pluginmanager=pm)
     blocked = set(disabled) | disabled_from_env()
     plugins.blocked = blocked
     for name in blocked:
@@ -172,7 +176,8 @@ def load_plugins(
         if cand.name in blocked:
             continue
         if cand.name in seen:
-            plugins.failures.append(PluginFailure(cand.name, cand.dist, "another installed plugin already has this name",
+            plugins.failures.append(PluginFailure(cand.name, cand.dist,
+                                                  "another installed plugin already has this name",
                                                   cand.module, cand.version, cand.builtin))
             continue
         seen.add(cand.name)
@@ -203,21 +208,12 @@ def load_plugins(
 
 def _reject_unknown_hooks(plugins: PluginSet) -> None:
     """Like ``check_pending``, but rejects the offending plugin instead of failing everything."""
-    pm = plugins.pm
-    known = [name for name in dir(pm.hook) if not name.startswith("_") and getattr(pm.hook, name).spec is not None]
+    known = plugins.hooks.declared()
     offenders: dict[str, str] = {}
-    for name in dir(pm.hook):
-        if name.startswith("_"):
-            continue
-        caller = getattr(pm.hook, name)
-        if caller.spec is not None:
-            continue
-        for impl in caller.get_hookimpls():
-            if impl.optionalhook:
-                continue
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            offenders.setdefault(impl.plugin_name, f"it implements {name!r}, which is not a known hook{hint}")
+    for name, plugin_name in plugins.hooks.undeclared():
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        offenders.setdefault(plugin_name, f"it implements {name!r}, which is not a known hook{hint}")
     for plugin_name, reason in offenders.items():
         plugins.reject(plugin_name, reason)
 

@@ -1,14 +1,17 @@
 """Every hook of the contract is exercised here, and documented in docs/plugin-guide.md."""
+import inspect
 import json
 import re
 from pathlib import Path
 
+import pluggy
 import pytest
-
 from helpers import plugin_env
-from shadeos_core import CommandSpec, DaemonEvent, Kernel
-from shadeos_core.hookspecs import HOOK_NAMES
+
 import shadeos_core.hookspecs as hookspecs_module
+from shadeos_core import CommandSpec, DaemonEvent, Kernel
+from shadeos_core.hooks import Hooks
+from shadeos_core.hookspecs import HOOK_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "plugin-guide.md"
@@ -83,14 +86,33 @@ def test_hook_daemon_event(kernel, tmp_path, monkeypatch):
 
 
 def test_hook_add_hookspecs(kernel):
-    assert kernel.pm.hook.summarise(text="First sentence. Second.") == "First sentence"
+    assert kernel.hooks.call("summarise", text="First sentence. Second.") == "First sentence"
 
 
-# -- the discipline: every hook has a test above and a section in the guide ----------------------
+# -- the discipline: every hook has a test above, a typed call and a section in the guide ----------------
 
-def test_every_hookspec_is_listed():
-    declared = {name for name in dir(hookspecs_module) if hasattr(getattr(hookspecs_module, name), "shadeos_spec")}
-    assert declared == set(HOOK_NAMES)
+def _sections() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Each ``### `hook(arg, ...)``` section of the guide's "Hooks" chapter: its arguments and its text."""
+    hooks_chapter = re.search(r"^## Hooks\n(.*?)(?=^## |\Z)", GUIDE.read_text(), re.S | re.M)
+    assert hooks_chapter, "docs/plugin-guide.md has no '## Hooks' chapter"
+    found = {}
+    for match in re.finditer(r"^### `(\w+)\(([^)]*)\)`\n(.*?)(?=^### |\Z)", hooks_chapter.group(1), re.S | re.M):
+        args = tuple(arg.strip() for arg in match.group(2).split(",") if arg.strip())
+        found[match.group(1)] = (args, match.group(3))
+    return found
+
+
+@pytest.fixture(scope="module")
+def live():
+    """The hooks of a plugin manager holding the core's specs alone."""
+    pm = pluggy.PluginManager(hookspecs_module.PROJECT)
+    pm.add_hookspecs(hookspecs_module)
+    return Hooks(pm)
+
+
+def test_hook_names_are_the_specs_pluggy_sees(live):
+    assert sorted(HOOK_NAMES) == live.declared()
+    assert HOOK_NAMES[0] == "register_daemons"  # in the order the module declares them
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)
@@ -99,11 +121,29 @@ def test_every_hook_has_a_test(hook):
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)
-def test_every_hook_is_documented_with_an_example(hook):
-    text = GUIDE.read_text()
-    match = re.search(rf"^### `{hook}`\n(.*?)(?=^### |^## |\Z)", text, re.S | re.M)
-    assert match, f"docs/plugin-guide.md has no section for {hook!r}"
-    assert "```python" in match.group(1), f"the section for {hook!r} has no example"
+def test_every_hook_has_a_typed_call_taking_the_spec_arguments(hook, live):
+    method = getattr(Hooks, hook, None)
+    assert method is not None, f"shadeos_core.hooks.Hooks has no method {hook!r}"
+    params = inspect.signature(method).parameters
+    assert set(live.arguments(hook)) <= set(params), f"Hooks.{hook} does not take every argument of the spec"
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in params.items() if name != "self"), "hooks take keywords only"
+
+
+@pytest.mark.parametrize("hook", HOOK_NAMES)
+def test_every_hook_is_documented_with_its_signature_and_an_example(hook, live):
+    sections = _sections()
+    assert hook in sections, f"docs/plugin-guide.md has no section '### `{hook}(...)`'"
+    documented, text = sections[hook]
+    spec = live.arguments(hook)
+    assert documented == spec, f"the guide says {hook}({', '.join(documented)}), the spec {hook}({', '.join(spec)})"
+    assert "```python" in text, f"the section for {hook!r} has no example"
+    for example in re.finditer(rf"@hookimpl[^\n]*\ndef {hook}\(([^)]*)\)", text):
+        used = {arg.strip() for arg in example.group(1).split(",") if arg.strip()}
+        assert used <= set(spec), f"the example of {hook!r} takes {sorted(used)}: not all are arguments"
+
+
+def test_the_guide_documents_no_hook_that_does_not_exist(live):
+    assert set(_sections()) <= set(live.declared())
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)

@@ -18,10 +18,11 @@ def command(app: App, team: str) -> int:
     """
     kernel = app.kernel
     resolved = kernel.teams(cwd=app.cwd).get(team)
-    if not kernel.pm.hook.run_team.get_hookimpls():
+    if not kernel.hooks.has("run_team"):
         raise ConfigError(
             f"no installed plugin can run teams, so team {resolved.name!r} cannot start",
-            hint="install the orchestrator: pip install shadeos-orchestrator (in this repository: pip install -e plugins/orchestrator)",
+            hint="install the orchestrator: pip install shadeos-orchestrator "
+                 "(in this repository: pip install -e plugins/orchestrator)",
         )
     code = kernel.run_team(resolved)
     return 0 if code is None else int(code)

@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pluggy
 
-from shadeos_core import (CycleResult, Daemon, ExecutionMode, ExecutionResult, Finding, Janitor, MemoryBackend,
-                          MetaDaemon, hookimpl)
+from shadeos_core import (
+    CycleResult,
+    Daemon,
+    ExecutionMode,
+    ExecutionResult,
+    Finding,
+    Janitor,
+    MemoryBackend,
+    MetaDaemon,
+    hookimpl,
+)
 
 spec = pluggy.HookspecMarker("shadeos")
 TEAM = Path(__file__).with_name("allhooks_team.toml")

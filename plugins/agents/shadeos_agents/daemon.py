@@ -52,7 +52,7 @@ class AgentDaemon(Daemon):
 
         config = AgentsConfig.from_workspace(kernel.workspace)
         settings = AgentSettings.of(spec, config, builtin_roles=builtin_roles())
-        coders = collect_coders(kernel.pm).values
+        coders = collect_coders(kernel.hooks).values
         if settings.coder not in coders:
             close = difflib.get_close_matches(settings.coder, list(coders), n=1)
             raise OptionError("coder", f"unknown coder {settings.coder!r}",
@@ -61,7 +61,7 @@ class AgentDaemon(Daemon):
             raise OptionError("command", "the command coder needs an argv template",
                               hint='e.g. command = ["claude", "-p", "{prompt}"]')
         if settings.tools is not None:
-            tools = collect_tools(kernel.pm).values
+            tools = collect_tools(kernel.hooks).values
             for name in settings.tools:
                 if name not in tools:
                     close = difflib.get_close_matches(name, list(tools), n=1)
@@ -106,8 +106,8 @@ class AgentDaemon(Daemon):
         self.model_id: str | None = self.choice.model
         self.templates = RoleTemplates(self.workspace.root)
         self.template = self.templates.load(self.settings.role, self.settings.prompt)
-        coders = collect_coders(self.kernel.pm)
-        tools = collect_tools(self.kernel.pm)
+        coders = collect_coders(self.kernel.hooks)
+        tools = collect_tools(self.kernel.hooks)
         for problem in [*coders.problems, *tools.problems]:
             self.log.warning("%s", problem)
         self.coders = coders.values
@@ -423,10 +423,9 @@ class AgentDaemon(Daemon):
         self._home(progress=f"retrying in {pause:.0f}s: {error}"[:200])
 
     def count_tokens(self, text: str) -> int:
-        hook = getattr(self.kernel.pm.hook, "count_tokens", None)
-        if hook is not None and text:
+        if text:
             try:
-                value = hook(text=text, path="")
+                value = self.kernel.hooks.call("count_tokens", text=text, path="")
                 if isinstance(value, int) and value >= 0:
                     return value
             except Exception:
@@ -503,11 +502,12 @@ class AgentDaemon(Daemon):
 
     def recall(self, query: str, *, limit: int = 5) -> list[dict[str, Any]] | None:
         """Memories matching ``query`` through the archivist's hook; ``None`` when no archivist is installed."""
-        hook = getattr(self.kernel.pm.hook, "memory_search", None)
-        if hook is None or not hook.get_hookimpls():
+        hooks = self.kernel.hooks
+        if not hooks.has("memory_search"):
             return None
         try:
-            hits = hook(workspace=self.workspace, query=query, strata=None, namespace=None, limit=limit)
+            hits = hooks.call("memory_search", workspace=self.workspace, query=query, strata=None, namespace=None,
+                              limit=limit)
         except Exception:
             self.log.warning("memory search failed", exc_info=True)
             return []
@@ -515,14 +515,15 @@ class AgentDaemon(Daemon):
 
     def remember(self, content: str, *, stratum: str = "somatic", quiet: bool = False) -> str | None:
         """Store a memory in this agent's namespace; ``None`` when no archivist is installed."""
-        hook = getattr(self.kernel.pm.hook, "memory_store", None)
-        if hook is None or not hook.get_hookimpls():
+        hooks = self.kernel.hooks
+        if not hooks.has("memory_store"):
             return None
         try:
-            return hook(workspace=self.workspace, stratum=stratum, content=content,
-                        namespace=f"daemons/{self.daemon_id}", summary=None,
-                        keywords=[self.settings.role, "agent"], metadata={"daemon_id": self.daemon_id},
-                        author=self.daemon_id)
+            memory_id: str | None = hooks.call(
+                "memory_store", workspace=self.workspace, stratum=stratum, content=content,
+                namespace=f"daemons/{self.daemon_id}", summary=None, keywords=[self.settings.role, "agent"],
+                metadata={"daemon_id": self.daemon_id}, author=self.daemon_id)
+            return memory_id
         except KinError:
             if quiet:
                 self.log.warning("storing a memory failed", exc_info=True)
@@ -533,21 +534,24 @@ class AgentDaemon(Daemon):
             return None
 
     def context_get(self, daemon_id: str, context_type: str) -> dict[str, Any] | None:
-        hook = getattr(self.kernel.pm.hook, "context_retrieve", None)
-        if hook is None or not hook.get_hookimpls():
+        hooks = self.kernel.hooks
+        if not hooks.has("context_retrieve"):
             return None
         try:
-            return hook(workspace=self.workspace, daemon_id=daemon_id, context_type=context_type)
+            data: dict[str, Any] | None = hooks.call("context_retrieve", workspace=self.workspace,
+                                                     daemon_id=daemon_id, context_type=context_type)
+            return data
         except Exception:
             self.log.debug("context read failed", exc_info=True)
             return None
 
     def context_put(self, context_type: str, data: dict[str, Any]) -> None:
-        hook = getattr(self.kernel.pm.hook, "context_store", None)
-        if hook is None or not hook.get_hookimpls():
+        hooks = self.kernel.hooks
+        if not hooks.has("context_store"):
             return
         try:
-            hook(workspace=self.workspace, daemon_id=self.daemon_id, context_type=context_type, data=data, ttl=None)
+            hooks.call("context_store", workspace=self.workspace, daemon_id=self.daemon_id,
+                       context_type=context_type, data=data, ttl=None)
         except Exception:
             self.log.debug("context write failed", exc_info=True)
 

@@ -8,11 +8,15 @@ names can never be taken by another plugin.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .coders import Coder
 from .tools import AgentTool
+
+if TYPE_CHECKING:
+    from shadeos_core.hooks import Hooks
 
 __all__ = ["Registrations", "collect_coders", "collect_tools"]
 
@@ -26,17 +30,14 @@ class Registrations:
     problems: list[str] = field(default_factory=list)
 
 
-def _collect(pm: Any, hook: str, kind: str, check: Any) -> Registrations:
+def _collect(hooks: Hooks, hook: str, kind: str, check: Callable[[Any], str | None]) -> Registrations:
     found = Registrations()
-    caller = getattr(pm.hook, hook, None)
-    if caller is None:
-        return found
     # the agents plugin's own registrations first, then the others in load order: a plugin never takes a builtin name
-    impls = sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name != "agents")
-    for impl in impls:
+    plugins = sorted(hooks.implementers(hook), key=lambda plugin: plugin != "agents")
+    for plugin in plugins:
         staged: dict[str, Any] = {}
 
-        def register(name: str, value: Any, _staged: dict[str, Any] = staged, _plugin: str = impl.plugin_name) -> None:
+        def register(name: str, value: Any, _staged: dict[str, Any] = staged, _plugin: str = plugin) -> None:
             if not isinstance(name, str) or not name.isidentifier():
                 raise ValueError(f"{kind} name {name!r} must be an identifier")
             problem = check(value)
@@ -48,13 +49,13 @@ def _collect(pm: Any, hook: str, kind: str, check: Any) -> Registrations:
             _staged[name] = value
 
         try:
-            impl.function(register=register)
+            hooks.call_plugin(hook, plugin, register=register)
         except Exception as exc:
-            found.problems.append(f"plugin {impl.plugin_name!r}: its {kind}s were not added: {exc}")
+            found.problems.append(f"plugin {plugin!r}: its {kind}s were not added: {exc}")
             continue
         for name, value in staged.items():
             found.values[name] = value
-            found.owners[name] = impl.plugin_name
+            found.owners[name] = plugin
     return found
 
 
@@ -72,9 +73,11 @@ def _tool_problem(value: Any) -> str | None:
     return None
 
 
-def collect_coders(pm: Any) -> Registrations:
-    return _collect(pm, "register_coders", "coder", _coder_problem)
+def collect_coders(hooks: Hooks) -> Registrations:
+    """Every coder registered through ``register_coders`` (``collect_coders(kernel.hooks)``)."""
+    return _collect(hooks, "register_coders", "coder", _coder_problem)
 
 
-def collect_tools(pm: Any) -> Registrations:
-    return _collect(pm, "register_tools", "tool", _tool_problem)
+def collect_tools(hooks: Hooks) -> Registrations:
+    """Every tool registered through ``register_tools`` (``collect_tools(kernel.hooks)``)."""
+    return _collect(hooks, "register_tools", "tool", _tool_problem)

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shadeos_agents.testing import FakeLLM, Reply, Request, call, llm_home
 from shadeos_core import testing
 from shadeos_core.testing import team_processes, wait_for
-
-from shadeos_agents.testing import FakeLLM, Reply, Request, call, llm_home
 
 __all__ = ["FakeLLM", "Reply", "Request", "call", "llm_home", "TeamRun", "agent_team", "git", "history",
            "wait_for", "CHOOSE", "is_choosing", "scripted", "team_processes"]

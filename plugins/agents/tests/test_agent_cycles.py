@@ -142,7 +142,7 @@ def test_every_refused_path_is_reported_to_the_model_and_nothing_is_written_anyw
     cycle = run.cycles("production")[0]
     assert cycle["outcome"] == "refused"
     assert [s["outcome"] for s in cycle["steps"]][:len(attempts)] == ["refused"] * len(attempts)
-    results = [r for r in fake.requests[-1].all_tool_results]
+    results = list(fake.requests[-1].all_tool_results)
     for reason in ("'..' is refused", "absolute paths are refused", ".git/ is off limits", ".kin/ is off limits",
                    "luciorbe files belong", "holds secrets", "leads outside the project",
                    "outside what this agent may change"):

@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from agents_testkit import Reply, Request, TeamRun, call, git, history, is_choosing, wait_for
+
 from shadeos_core.testing import team_processes
 
 pytestmark = pytest.mark.slow
@@ -135,7 +135,7 @@ def test_kin_coding_runs_a_team_of_role_agents_that_change_gear_by_phase(repo, f
         assert [c["outcome"] for c in history(repo, "coding.management") if c["task"]][0] == "ok"
 
         wait_for(lambda: (repo / "CHRONICLE.md").exists(), 60, "the chronicle")
-        authors = {line for line in git(repo, "log", "--format=%an|%s").splitlines()}
+        authors = set(git(repo, "log", "--format=%an|%s").splitlines())
         for expected in ("specifications (kin)|Write specs/todo.md", "production (kin)|Write todo.py as specs/todo.md says",
                          "testeur (kin)|Write test_todo.py and run the tests", "chroniqueur (kin)|Start CHRONICLE.md"):
             assert expected in authors, authors

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from agents_testkit import Reply, Request, TeamRun, agent_team, call, git, history, is_choosing, wait_for
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +68,7 @@ def test_two_agents_editing_one_file_at_the_same_moment_keep_both_changes_and_th
     assert {c["data"]["source"] for c in conflicts} <= {"lease", "stale"}
     # both changes are committed: by each agent, or by the first one when the second's was already in the file
     assert git(repo, "status", "--porcelain", "shared.py") == ""
-    authors = {line for line in git(repo, "log", "--format=%an", "-2", "--", "shared.py").splitlines()}
+    authors = set(git(repo, "log", "--format=%an", "-2", "--", "shared.py").splitlines())
     assert authors & {"left (kin)", "right (kin)"} and authors <= {"left (kin)", "right (kin)", "kin tests"}
 
 

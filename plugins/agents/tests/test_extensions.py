@@ -50,11 +50,11 @@ def test_a_plugin_cannot_take_a_builtin_tools_name_and_is_told_so(project, monke
     monkeypatch.syspath_prepend(str(HERE))
     monkeypatch.setenv("KIN_PLUGINS", "agents_clash")
     kernel = Kernel.load(project)
-    tools = collect_tools(kernel.pm)
+    tools = collect_tools(kernel.hooks)
     assert tools.owners["read_file"] == "agents" and "mine" not in tools.values  # all-or-nothing per plugin
     assert tools.problems == ["plugin 'agents_clash': its tools were not added: tool 'read_file' is already "
                               "registered by 'agents'"]
-    assert set(collect_coders(kernel.pm).values) == {"builtin", "aider", "command"}
+    assert set(collect_coders(kernel.hooks).values) == {"builtin", "aider", "command"}
 
 
 def test_the_aider_coder_says_in_one_line_when_aider_is_not_installed(repo, fake, llm_env, runs):
@@ -113,7 +113,8 @@ def test_the_command_coder_fills_its_template_and_commits_only_what_the_agent_ma
     assert args[0] == "-p" and "Your task: Bump x in src/app.py" in args[1] and "production agent" in args[1]
     assert args[2:] == ["--task", "Bump x in src/app.py", "src/app.py"]
     assert cycle["outcome"] == "ok"
-    assert {(e["path"], e["outcome"]) for e in cycle["edits"]} == {("src/app.py", "applied"), ("outside.txt", "refused")}
+    assert {(e["path"], e["outcome"]) for e in cycle["edits"]} == {("src/app.py", "applied"),
+                                                                   ("outside.txt", "refused")}
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["src/app.py"]
     assert "?? outside.txt" in git(repo, "status", "--porcelain")  # left in the work tree, not committed
 
@@ -145,16 +146,18 @@ def test_hook_model_complete_asks_the_configured_model_and_nothing_else(project,
     for key, value in llm_env.items():
         monkeypatch.setenv(key, value)
     fake.script = lambda request: Reply(text=f"echo: {request.last_user}")
-    hook = Kernel.load(project).pm.hook.model_complete
-    assert hook(workspace=Kernel.load(project).workspace, system="s", prompt="hi", purpose="test") is None
+    hooks = Kernel.load(project).hooks
+    assert hooks.call("model_complete", workspace=Kernel.load(project).workspace, system="s", prompt="hi",
+                      purpose="test") is None
     assert fake.requests == []  # no model chosen: llm's default is not a choice, nothing is sent
     write("kin.toml", '[agents]\nmodel = "fake-plain"\n')
     kernel = Kernel.load(project)
-    answer = kernel.pm.hook.model_complete(workspace=kernel.workspace, system="be brief", prompt="hi", purpose="test")
+    answer = kernel.hooks.call("model_complete", workspace=kernel.workspace, system="be brief", prompt="hi",
+                               purpose="test")
     assert answer == {"text": "echo: hi", "model": "fake-plain", "input_tokens": 100, "output_tokens": 20}
     assert fake.requests[0].system == "be brief"
     monkeypatch.setenv("KIN_MODEL", "fake-keyed")
     write("kin.toml", "")
     kernel = Kernel.load(project)
     with pytest.raises(KinError, match="no key for fake-keyed — run: llm keys set fake"):
-        kernel.pm.hook.model_complete(workspace=kernel.workspace, system="s", prompt="p", purpose="t")
+        kernel.hooks.call("model_complete", workspace=kernel.workspace, system="s", prompt="p", purpose="t")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from agents_testkit import agent_team
+
 from shadeos_agents.context import ContextBuilder
 from shadeos_agents.prompting import VARIABLES, RoleTemplates, builtin_roles
 from shadeos_core import Kernel

@@ -41,20 +41,20 @@ class ArchivistDaemon(MetaDaemon):
         self.indexed = self.archivist.sync_index()
         self.consolidated: dict[str, Any] = {"passes": 0, "annotated": 0, "distilled": 0, "tokens": 0, "last": ""}
         self._stop = threading.Event()
-        hook = getattr(self.kernel.pm.hook, "model_complete", None)
-        if self.archivist.settings.consolidate and hook is not None and hook.get_hookimpls():
+        if self.archivist.settings.consolidate and self.kernel.hooks.has("model_complete"):
             # off the indexing loop: a slow model must never hold the index back
-            threading.Thread(target=self._consolidate, args=(hook,), daemon=True, name="kin-consolidation").start()
+            threading.Thread(target=self._consolidate, daemon=True, name="kin-consolidation").start()
 
-    def _consolidate(self, hook: Any) -> None:
+    def _consolidate(self) -> None:
         from .archivist import Archivist
         from .consolidation import Consolidator, consolidation_note
 
         settings = self.archivist.settings
+        hooks = self.kernel.hooks
         archive = Archivist.open(self.workspace, kernel=self.kernel)  # its own view: threads share no state
         consolidator = Consolidator(
-            archive, lambda system, prompt: hook(workspace=self.workspace, system=system, prompt=prompt,
-                                                 purpose="archivist consolidation"),
+            archive, lambda system, prompt: hooks.call("model_complete", workspace=self.workspace, system=system,
+                                                       prompt=prompt, purpose="archivist consolidation"),
             tokens_per_day=settings.consolidation_tokens_per_day, distil_after=settings.distil_after)
         while not self._stop.is_set():
             try:

@@ -1,7 +1,7 @@
 """Hooks the archivist declares for other plugins (project ``shadeos``): store, search, and notice change.
 
-A plugin calls them as ``kernel.pm.hook.memory_search(workspace=…, query=…, …)``
-(keyword arguments only); each returns ``None`` when no archivist is installed.
+A plugin calls them as ``kernel.hooks.call("memory_search", workspace=…, query=…, …)`` (keyword
+arguments only); ``kernel.hooks.has("memory_search")`` is false when no archivist is installed.
 """
 from __future__ import annotations
 

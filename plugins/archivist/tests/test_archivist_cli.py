@@ -102,14 +102,14 @@ def test_hooks_store_search_and_revision(project: Path) -> None:
     kernel = Kernel.load(project)
     assert {"whoosh", "sqlite"} <= set(kernel.memory_backends)
     assert "archivist" in kernel.meta_daemon_types
-    hook = kernel.pm.hook
-    revision = hook.memory_revision(workspace=kernel.workspace)
-    memory_id = hook.memory_store(workspace=kernel.workspace, stratum="metaphysical", content="prefer small modules",
-                                  namespace="global", summary=None, keywords=None, metadata={"from": "hook"},
-                                  author="context")
-    assert hook.memory_revision(workspace=kernel.workspace) != revision
-    [hit] = hook.memory_search(workspace=kernel.workspace, query="small modules", strata=["metaphysical"],
-                               namespace=None, limit=5)
+    hooks = kernel.hooks
+    revision = hooks.call("memory_revision", workspace=kernel.workspace)
+    memory_id = hooks.call("memory_store", workspace=kernel.workspace, stratum="metaphysical",
+                           content="prefer small modules", namespace="global", summary=None, keywords=None,
+                           metadata={"from": "hook"}, author="context")
+    assert hooks.call("memory_revision", workspace=kernel.workspace) != revision
+    [hit] = hooks.call("memory_search", workspace=kernel.workspace, query="small modules", strata=["metaphysical"],
+                       namespace=None, limit=5)
     assert hit["id"] == memory_id and hit["stratum"] == "metaphysical" and hit["namespace"] == "global"
     assert {"id", "stratum", "namespace", "score", "content", "summary", "created"} <= set(hit)
     assert Archivist.open(project).retrieve_memory(memory_id)["metadata"] == {"from": "hook"}

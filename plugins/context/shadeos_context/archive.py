@@ -27,9 +27,7 @@ class Archive:
     def __init__(self, kernel: Kernel, workspace: Workspace) -> None:
         self.kernel = kernel
         self.workspace = workspace
-        hook = kernel.pm.hook
-        callers = [getattr(hook, name, None) for name in _HOOKS]
-        self.available = all(c is not None and c.get_hookimpls() for c in callers)
+        self.available = all(kernel.hooks.has(name) for name in _HOOKS)
 
     def require(self, what: str) -> None:
         """Raise the one-line error when the archive is missing (``what``: "context persistence"…)."""
@@ -41,9 +39,10 @@ class Archive:
               author: str | None = None) -> str:
         """Archive one memory; returns its id."""
         self.require("context persistence")
-        memory_id = self.kernel.pm.hook.memory_store(
-            workspace=self.workspace, stratum=stratum, content=content, namespace=namespace, summary=summary,
-            keywords=list(keywords) if keywords is not None else None, metadata=metadata, author=author)
+        memory_id = self.kernel.hooks.call(
+            "memory_store", workspace=self.workspace, stratum=stratum, content=content, namespace=namespace,
+            summary=summary, keywords=list(keywords) if keywords is not None else None, metadata=metadata,
+            author=author)
         if not memory_id:
             raise KinError("the archive did not return a memory id", hint="check the archivist plugin (kin plugins)")
         return str(memory_id)
@@ -52,12 +51,11 @@ class Archive:
                limit: int = 5) -> list[dict[str, Any]]:
         """The memories most relevant to ``query``, best first."""
         self.require("context enrichment")
-        found = self.kernel.pm.hook.memory_search(workspace=self.workspace, query=query,
-                                                  strata=list(strata) if strata else None,
-                                                  namespace=namespace, limit=limit)
+        found = self.kernel.hooks.call("memory_search", workspace=self.workspace, query=query,
+                                       strata=list(strata) if strata else None, namespace=namespace, limit=limit)
         return list(found or [])
 
     def revision(self) -> str:
         """A token that changes whenever the archive changes."""
         self.require("context enrichment")
-        return str(self.kernel.pm.hook.memory_revision(workspace=self.workspace))
+        return str(self.kernel.hooks.call("memory_revision", workspace=self.workspace))

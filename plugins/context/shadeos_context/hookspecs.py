@@ -1,8 +1,8 @@
 """Hooks the context plugin declares for other plugins (project ``shadeos``): store and read context.
 
-A plugin calls them as ``kernel.pm.hook.context_store(workspace=…, …)``
-(keyword arguments only); a missing hook means the context plugin is not
-installed. Both are ``firstresult``.
+A plugin calls them as ``kernel.hooks.call("context_store", workspace=…, …)``
+(keyword arguments only); ``kernel.hooks.has("context_store")`` is false when
+the context plugin is not installed. Both are ``firstresult``.
 """
 from __future__ import annotations
 

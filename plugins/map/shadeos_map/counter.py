@@ -1,10 +1,13 @@
-"""Calling ``count_tokens`` through the plugin manager, with failures kept apart from counts."""
+"""Calling ``count_tokens`` through the kernel's hooks, with failures kept apart from counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .estimator import ESTIMATOR_VERSION
+
+if TYPE_CHECKING:
+    from shadeos_core.hooks import Hooks
 
 __all__ = ["TokenCounter", "CountFailed"]
 
@@ -20,14 +23,14 @@ class CountFailed(Exception):
 
 @dataclass
 class TokenCounter:
-    """``count(text, path)`` through the ``count_tokens`` hook of ``pm``."""
+    """``count(text, path)`` through the ``count_tokens`` hook (``TokenCounter(kernel.hooks)``)."""
 
-    pm: Any
+    hooks: Hooks
 
     def count(self, text: str, path: str) -> int:
         """Tokens in ``text``; raises :class:`CountFailed` (never returns 0 for a failure)."""
         try:
-            result = self.pm.hook.count_tokens(text=text, path=path)
+            result = self.hooks.call("count_tokens", text=text, path=path)
         except Exception as exc:
             raise CountFailed(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(result, bool) or not isinstance(result, int) or result < 0:
@@ -36,7 +39,7 @@ class TokenCounter:
 
     def identity(self) -> str:
         """Which counters are installed and what they answer for a fixed text."""
-        impls = ",".join(impl.plugin_name for impl in self.pm.hook.count_tokens.get_hookimpls())
+        impls = ",".join(self.hooks.implementers("count_tokens"))
         try:
             probe: object = self.count(_PROBE, "")
         except CountFailed as exc:

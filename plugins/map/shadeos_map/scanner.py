@@ -80,7 +80,7 @@ class MapScanner:
     @classmethod
     def for_kernel(cls, kernel: Kernel, config: MapConfig | None = None) -> MapScanner:
         """A scanner for the kernel's workspace, its ``[map]`` configuration and its ``count_tokens`` hook."""
-        return cls(kernel.workspace, config or MapConfig.from_workspace(kernel.workspace), TokenCounter(kernel.pm))
+        return cls(kernel.workspace, config or MapConfig.from_workspace(kernel.workspace), TokenCounter(kernel.hooks))
 
     # -- measuring one file ------------------------------------------------------------
     def _stamp(self, rel: str) -> Stamp | None:
@@ -223,7 +223,8 @@ class MapScanner:
                     continue
                 hit, tokens = self.cache.get(rel, stamp)
                 if hit:
-                    result: FileEntry | object | None = _BINARY if tokens is None else self._entry(rel, stamp[0], tokens)
+                    result: FileEntry | object | None = (_BINARY if tokens is None
+                                                         else self._entry(rel, stamp[0], tokens))
                 else:
                     result = self._count(rel, stamp)
                 changed = self._apply(rel, result) or changed

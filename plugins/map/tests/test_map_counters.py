@@ -25,7 +25,7 @@ def test_estimator_is_offline_and_sane():
 def test_estimator_answers_through_the_hook_when_nothing_else_does(project):
     kernel = Kernel.load(project)
     text = "def f(x):\n    return x + 1\n"
-    assert TokenCounter(kernel.pm).count(text, "f.py") == estimate_tokens(text)
+    assert TokenCounter(kernel.hooks).count(text, "f.py") == estimate_tokens(text)
 
 
 def test_a_plugin_counter_wins_over_the_estimator_and_failures_raise(project):
@@ -39,11 +39,11 @@ def test_a_plugin_counter_wins_over_the_estimator_and_failures_raise(project):
             return len(text.split())
 
     kernel = Kernel.load(project, extra=[("words", Words())])
-    counter = TokenCounter(kernel.pm)
+    counter = TokenCounter(kernel.hooks)
     assert counter.count("one two three", "a.md") == 3
     with pytest.raises(CountFailed, match="not .*count|no token counter"):
         counter.count("one two", "x.bad")
-    assert counter.identity() != TokenCounter(Kernel.load(project).pm).identity()
+    assert counter.identity() != TokenCounter(Kernel.load(project).hooks).identity()
 
 
 @pytest.mark.skipif(find_spec("tiktoken") is None, reason="tiktoken is not installed")
