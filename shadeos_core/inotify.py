@@ -15,16 +15,16 @@ import sys
 import threading
 import time
 
-__all__ = ["DirectoryWaiter"]
+__all__ = ["Alarm", "DirectoryWaiter"]
 
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
 IN_NONBLOCK = 0o4000
 IN_CLOEXEC = 0o2000000
-_libc = None
+_libc: ctypes.CDLL | None = None
 
 
-def _inotify():
+def _inotify() -> ctypes.CDLL | None:
     global _libc
     if _libc is None and sys.platform.startswith("linux"):
         lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -151,3 +151,37 @@ class DirectoryWaiter:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Alarm(threading.Event):
+    """A ``threading.Event`` that a file arriving in a watched directory sets too.
+
+    :meth:`wait` sleeps in the directory waiter's ``select`` itself, so an
+    arrival wakes the waiting thread directly: one wake-up per message, with
+    no relay thread in between. :meth:`set` from any thread interrupts it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiter: DirectoryWaiter | None = None
+
+    def watch(self, waiter: DirectoryWaiter) -> None:
+        """Let arrivals seen by ``waiter`` (entered, and only waited on through this alarm) set the alarm."""
+        self._waiter = waiter
+        if self.is_set():
+            waiter.interrupt()
+
+    def set(self) -> None:
+        super().set()
+        waiter = self._waiter
+        if waiter is not None:
+            waiter.interrupt()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until set or a file arrives (True), or ``timeout`` (False). Call it from one thread only."""
+        waiter = self._waiter
+        if waiter is None:
+            return super().wait(timeout)
+        if not self.is_set() and waiter.wait(timeout):
+            super().set()
+        return self.is_set()

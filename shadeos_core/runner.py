@@ -1,4 +1,8 @@
-"""Host one daemon in this process: ``python -m shadeos_core.runner --team T --daemon D [--cwd DIR]``.
+"""Host one daemon in this process: ``python -m shadeos_core.runner --team T --daemon D [--cwd DIR] [--spec FILE]``.
+
+With ``--spec`` the daemon is the one the spec file holds, resolved by whoever
+started the runner (see :mod:`shadeos_core.runspec`); without it the runner
+reads the team files itself (for running one daemon by hand).
 
 Cycles run once at start, then on each trigger: the ``every`` interval, a
 message arriving (``on_message``; also the default when no trigger is set) and
@@ -22,10 +26,13 @@ from typing import Any
 from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
 from .diskfaults import describe, disk_fault, is_disk_fault
-from .errors import KinError
+from .errors import KinError, UsageError
+from .inotify import Alarm, DirectoryWaiter
 from .kernel import Kernel
 from .lifeline import die_with_parent
 from .mailbox import Mailbox, Message
+from .runspec import read_spec
+from .status_relay import StatusRelay
 
 __all__ = ["DaemonRunner", "GracefulStop", "main", "runner_argv", "set_from_signal_handler"]
 
@@ -57,10 +64,11 @@ def set_from_signal_handler(*events: threading.Event) -> None:
         pass  # the interpreter is exiting: nobody is left waiting on them
 
 
-def runner_argv(team: str, daemon: str, *, cwd: str | None = None) -> list[str]:
-    """The command line that hosts ``daemon`` of ``team`` in its own process."""
+def runner_argv(team: str, daemon: str, *, cwd: str | None = None, spec: str | os.PathLike[str] | None = None
+                ) -> list[str]:
+    """The command line that hosts ``daemon`` of ``team`` in its own process (the one ``spec`` holds, if given)."""
     argv = [sys.executable, "-m", "shadeos_core.runner", "--team", team, "--daemon", daemon]
-    return argv + (["--cwd", cwd] if cwd else [])
+    return argv + (["--cwd", cwd] if cwd else []) + (["--spec", os.fspath(spec)] if spec is not None else [])
 
 
 class DaemonRunner:
@@ -70,7 +78,7 @@ class DaemonRunner:
         self.daemon = daemon
         self.spec = daemon.spec
         self.kernel = daemon.kernel
-        self.wake = threading.Event()
+        self.wake = Alarm()  # set by triggers and signals, and by a message arriving once on_message is watched
         self.stopping = threading.Event()
         self.stop_signalled = False  # set by the signal handler at once; ``stopping`` follows from a helper thread
         self.in_cycle = False
@@ -78,6 +86,7 @@ class DaemonRunner:
         self._changed_lock = threading.Lock()
         self.mailbox = Mailbox(self.kernel.workspace, daemon.daemon_id)
         self.home: Any = None
+        self.status: StatusRelay | None = None  # writes home's status off the path of messages
         self._threads: list[Any] = []
         self._waiters: list[Any] = []
         self.probation = False  # after a failed delivery: one message per cycle
@@ -100,28 +109,19 @@ class DaemonRunner:
 
     # -- triggers ------------------------------------------------------------------------
     def _start_triggers(self) -> None:
-        from .inotify import DirectoryWaiter
         from .watch import DebouncedWatcher
 
         if self.spec.on_message or (self.spec.every is None and not self.spec.watch):
+            # the watch is set up before the first cycle so no arrival is missed; the main loop sleeps on it
+            # (through the alarm) until a message arrives: an idle daemon wakes for nothing
             waiter = DirectoryWaiter(self.mailbox.new).__enter__()
             self._waiters.append(waiter)
-            threading.Thread(target=self._relay_mail, args=(waiter,), daemon=True, name="kin-mail").start()
+            self.wake.watch(waiter)
         if self.spec.watch:
             watcher = DebouncedWatcher(self.kernel.workspace.root, self.spec.watch, self._on_files,
                                        debounce=self.spec.debounce)
             watcher.start()
             self._threads.append(watcher)
-
-    def _relay_mail(self, waiter: Any) -> None:
-        # the watch was set up before the first cycle so no arrival is missed; this thread owns it now, and
-        # sleeps until a message arrives or the runner stops (interrupt): an idle daemon wakes for nothing
-        try:
-            while not self.stopping.is_set():
-                if waiter.wait(None):
-                    self.wake.set()
-        finally:
-            waiter.stop()
 
     def _on_files(self, paths: set[str]) -> None:
         with self._changed_lock:
@@ -155,7 +155,8 @@ class DaemonRunner:
         try:
             self.daemon.handle_action(str(body.get("action", "")), body.get("params") or {})
         except KinError as exc:
-            log.warning("%s: action %r from %s refused: %s", self.daemon.daemon_id, body.get("action"), message.sender, exc)
+            log.warning("%s: action %r from %s refused: %s", self.daemon.daemon_id, body.get("action"), message.sender,
+                        exc)
         except GracefulStop:
             self.mailbox.release([message])
             raise
@@ -166,7 +167,7 @@ class DaemonRunner:
 
     def run_cycle(self) -> CycleResult | None:
         injections, messages = self._injections()
-        self.home.update(status="processing")
+        self._show(status="processing")
         started = time.perf_counter()
         self.in_cycle = True
         try:
@@ -183,7 +184,7 @@ class DaemonRunner:
                 raise  # no message to blame: the daemon itself fails, and the supervisor restarts it
             self._failed(messages, exc)
             result = CycleResult(status="error", notes=f"a message could not be handled: {_describe(exc)}")
-            self.home.update(status="waiting", notes=result.notes)
+            self._show(status="waiting", notes=result.notes)
             return result
         finally:
             self.in_cycle = False
@@ -197,10 +198,16 @@ class DaemonRunner:
         if result is not None:
             fields.update({k: v for k, v in (("task", result.task), ("progress", result.progress),
                                              ("notes", result.notes)) if v is not None})
-        self.home.update(**fields)
+        self._show(**fields)
         self.daemon.emit("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
                          status=result.status if result else "ok", messages=len(messages))
         return result
+
+    def _show(self, **fields: Any) -> None:
+        if self.status is not None:
+            self.status.show(**fields)
+        else:
+            self.home.update(**fields)
 
     def _disk_fault(self, exc: BaseException, messages: list[Message]) -> CycleResult:
         """The disk is full, read-only or failing: nobody's fault but the machine's. The messages go back as
@@ -210,7 +217,7 @@ class DaemonRunner:
         disk_fault(exc, exc.filename or self.spec.workdir)
         self.hold_until = time.monotonic() + DISK_RETRY_S
         result = CycleResult(status="error", notes=describe(exc), next_in=DISK_RETRY_S)
-        self.home.update(status="waiting", notes=result.notes)
+        self._show(status="waiting", notes=result.notes)
         return result
 
     def _failed(self, messages: list[Message], exc: BaseException) -> None:
@@ -239,6 +246,7 @@ class DaemonRunner:
             log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
             self.probation = True  # one of them may have killed the last life: each is handled alone
         self.home = daemon.luciorbes.open(self.spec.workdir, status="starting", task=self.spec.description)
+        self.status = StatusRelay(self.home)
         threading.Thread(target=self._heartbeat, daemon=True, name="kin-heartbeat").start()
         try:
             self.in_cycle = True  # setup may take long: let a stop signal interrupt it
@@ -248,7 +256,7 @@ class DaemonRunner:
                 self.in_cycle = False
             self._start_triggers()
             daemon.emit("started", pid=os.getpid())
-            self.home.update(status="waiting")
+            self._show(status="waiting")
             next_due = time.monotonic()
             while not (self.stopping.is_set() or self.stop_signalled):
                 now = time.monotonic()
@@ -290,6 +298,8 @@ class DaemonRunner:
     def _shutdown(self) -> None:
         """Triggers off, ``teardown()`` (its failure is logged, not raised), own luciorbes removed."""
         self._halt_triggers()
+        if self.status is not None:
+            self.status.stop()
         try:
             self.daemon.teardown()
         except Exception:
@@ -299,7 +309,7 @@ class DaemonRunner:
     def _halt_triggers(self) -> None:
         self.stopping.set()
         for waiter in self._waiters:
-            waiter.interrupt()
+            waiter.stop()  # the main loop, its only user, has left
         for thing in self._threads:
             try:
                 thing.stop()
@@ -319,14 +329,21 @@ def _setup_logging(kernel: Kernel, daemon_id: str) -> None:
     root.setLevel(logging.INFO)
 
 
-def build(team_name: str, daemon_name: str, cwd: str | None) -> Daemon:
+def build(team_name: str, daemon_name: str, cwd: str | None, spec_file: str | None = None) -> Daemon:
     kernel = Kernel.load(cwd)
-    # the orchestrator validated the team before starting us: the types' own value checks are not run again
-    team = kernel.teams(cwd, check_values=False).get(team_name)
-    spec = team.member(daemon_name)
+    if spec_file is not None:
+        team, spec = read_spec(spec_file)
+        if (team.name, spec.name) != (team_name, daemon_name):
+            raise UsageError(f"the daemon spec holds {spec.daemon_id}, not {team_name}.{daemon_name}",
+                             where=spec_file, hint="pass the --team and --daemon the spec names")
+    else:
+        # the orchestrator validated the team before starting us: the types' own value checks are not run again
+        team = kernel.teams(cwd, check_values=False).get(team_name)
+        spec = team.member(daemon_name)
     registry = kernel.meta_daemon_types if spec.meta else kernel.daemon_types
     cls = registry.require(spec.type, where=f"team {team.name!r}, daemon {spec.name!r}")
-    return cls(spec, team, kernel)
+    daemon: Daemon = cls(spec, team, kernel)
+    return daemon
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -334,12 +351,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--team", required=True)
     parser.add_argument("--daemon", required=True)
     parser.add_argument("--cwd", default=None, help="directory to discover the workspace and team from")
+    parser.add_argument("--spec", default=None,
+                        help="the resolved daemon spec to run (JSON), instead of reading the team files")
     args = parser.parse_args(argv)
     parent = os.environ.get("KIN_PARENT_PID")
     if parent and parent.isdigit():
         die_with_parent(signal.SIGTERM, parent_pid=int(parent))
     try:
-        daemon = build(args.team, args.daemon, args.cwd)
+        daemon = build(args.team, args.daemon, args.cwd, args.spec)
     except KinError as exc:
         print(f"kin: error: {exc}", file=sys.stderr)
         return exc.exit_code if exc.exit_code else EXIT_CONFIG

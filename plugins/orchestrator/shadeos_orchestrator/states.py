@@ -3,23 +3,51 @@
 STOPPED -> STARTING -> RUNNING (after ``start_seconds``) -> EXITED -> STARTING …
 STARTING -> BACKOFF (exited too early) -> STARTING … -> FATAL (after ``start_retries``)
 RUNNING -> STOPPING -> STOPPED; an unbounded crash loop after RUNNING -> FATAL (flapping).
+
+Every transition checks the state it leaves: a transition from any other state
+is a fault of the caller and raises :class:`IllegalTransition`.
 """
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from shadeos_core.team import DaemonSpec, Team
 
-__all__ = ["STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "STATES", "ENDED", "Policy",
-           "Child"]
+__all__ = ["State", "STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "STATES", "UP",
+           "ALIVE", "STARTABLE", "ENDED", "IllegalTransition", "Policy", "Child"]
 
-STOPPED, STARTING, RUNNING, BACKOFF = "STOPPED", "STARTING", "RUNNING", "BACKOFF"
-STOPPING, EXITED, FATAL = "STOPPING", "EXITED", "FATAL"
-STATES = (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL)
+
+class State(StrEnum):
+    """A daemon's supervision state; its value is its name, as published in the team's state file."""
+
+    STOPPED = "STOPPED"
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    BACKOFF = "BACKOFF"
+    STOPPING = "STOPPING"
+    EXITED = "EXITED"
+    FATAL = "FATAL"
+
+
+STOPPED, STARTING, RUNNING, BACKOFF = State.STOPPED, State.STARTING, State.RUNNING, State.BACKOFF
+STOPPING, EXITED, FATAL = State.STOPPING, State.EXITED, State.FATAL
+STATES = tuple(State)
+#: Started and not asked to stop: a process to poll, and to stop when asked.
+UP = frozenset({STARTING, RUNNING})
+#: A process exists (it may be stopping).
+ALIVE = frozenset({STARTING, RUNNING, STOPPING})
+#: No process, and not given up on: may be started when due.
+STARTABLE = frozenset({STOPPED, EXITED, BACKOFF})
 #: The states of a daemon whose process ended on its own (not stopped by us): a crash shows why.
-ENDED = (BACKOFF, EXITED, FATAL)
+ENDED = frozenset({BACKOFF, EXITED, FATAL})
+
+
+class IllegalTransition(RuntimeError):
+    """A transition asked of a daemon in a state it cannot leave that way."""
 
 #: Defaults of the ``[team]`` supervision settings (seconds).
 DEFAULT_CYCLE = 1.0
@@ -66,7 +94,7 @@ class Child:
 
     spec: DaemonSpec
     policy: Policy
-    state: str = STOPPED
+    state: State = STOPPED
     pid: int | None = None
     pid_started: float | None = None
     started_wall: float | None = None
@@ -91,31 +119,41 @@ class Child:
 
     @property
     def alive(self) -> bool:
-        return self.state in (STARTING, RUNNING, STOPPING)
+        return self.state in ALIVE
 
     def start_due(self, now: float) -> bool:
-        return (self.wanted and self.state in (STOPPED, EXITED, BACKOFF)
+        return (self.wanted and self.state in STARTABLE
                 and self.next_start is not None and now >= self.next_start)
+
+    def _assert_in_state(self, allowed: Collection[State], transition: str) -> None:
+        if self.state not in allowed:
+            raise IllegalTransition(f"{self.daemon_id}: {transition} from {self.state} "
+                                    f"(allowed from {', '.join(s for s in STATES if s in allowed)})")
 
     # -- transitions ---------------------------------------------------------------------
     def spawned(self, pid: int, pid_started: float | None, now: float, wall: float) -> list[Event]:
+        self._assert_in_state(STARTABLE, "spawned")
         self.state, self.pid, self.pid_started = STARTING, pid, pid_started
         self.started_mono, self.started_wall, self.exit_code, self.late = now, wall, None, False
         return [("state", {"state": STARTING, "pid": pid})]
 
     def spawn_failed(self, error: str, now: float) -> list[Event]:
+        self._assert_in_state(STARTABLE, "spawn_failed")
         self.state = STARTING
         return self.exited(None, now, error=error)
 
     def tick(self, now: float) -> list[Event]:
         """STARTING becomes RUNNING once it has lived ``start_seconds``."""
-        if self.state == STARTING and self.started_mono is not None and now - self.started_mono >= self.policy.start_seconds:
+        self._assert_in_state(UP, "tick")
+        if (self.state == STARTING and self.started_mono is not None
+                and now - self.started_mono >= self.policy.start_seconds):
             self.state, self.failures = RUNNING, 0
             return [("started", {"state": RUNNING, "pid": self.pid})]
         return []
 
     def exited(self, code: int | None, now: float, *, error: str = "") -> list[Event]:
         """The process ended on its own (or could not start)."""
+        self._assert_in_state(UP, "exited")
         pid, self.pid, self.pid_started, self.exit_code = self.pid, None, None, code
         self.late = False
         if self.state == STARTING:
@@ -153,10 +191,12 @@ class Child:
         return [("restarted", {"restarts": self.restarts, "why": why})]
 
     def stopping(self, *, restart: bool, reason: str) -> list[Event]:
+        self._assert_in_state(UP, "stopping")
         self.state, self.restart_after_stop, self.reason = STOPPING, restart, reason
         return [("state", {"state": STOPPING, "pid": self.pid, "reason": reason})]
 
     def stopped(self, code: int | None, now: float) -> list[Event]:
+        self._assert_in_state((STOPPING,), "stopped")
         pid, self.pid, self.pid_started, self.exit_code, self.late = self.pid, None, None, code, False
         self.state = STOPPED
         events: list[Event] = [("stopped", {"state": STOPPED, "pid": pid, "code": code, "reason": self.reason})]
@@ -166,6 +206,13 @@ class Child:
         else:
             self.next_start = 0.0 if self.wanted else None
         return events
+
+    def halted(self) -> None:
+        """The team stopped: a daemon not FATAL is STOPPED, and none is started again."""
+        self._assert_in_state(STARTABLE | {FATAL}, "halted")
+        if self.state != FATAL:
+            self.state = STOPPED
+        self.wanted, self.next_start = False, None
 
     def set_wanted(self, wanted: bool) -> None:
         """The phase decides whether this daemon runs; a FATAL daemon stays FATAL."""

@@ -5,6 +5,11 @@ state machines, reads their luciorbes (delays, conflicts), hands out tasks,
 follows the phase, and publishes the team's state for ``kin status``.
 Children are started from the main thread, so ``PR_SET_PDEATHSIG`` ties them
 to this process for its whole life.
+
+The supervisor reads the time only from its :class:`~.clock.Clock` and acts on
+processes only through its :class:`~.starter.ProcessStarter`; :meth:`Supervisor.run`
+is :meth:`~Supervisor.start`, :meth:`~Supervisor.cycle` at the team's pace, and
+:meth:`~Supervisor.stop`, which a caller can also drive one by one.
 """
 from __future__ import annotations
 
@@ -24,22 +29,24 @@ from shadeos_core.diskfaults import disk_fault, recovered
 from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
 from shadeos_core.execution import CommandSpec
-from shadeos_core.fsio import read_json
-from shadeos_core.lifeline import become_subreaper
 from shadeos_core.logcap import LogLimits, rotate_if_over
-from shadeos_core.luciorbe import is_luciorbe_name, iso_now, process_matches, record_path
+from shadeos_core.luciorbe import iso_now
+from shadeos_core.luciorbe_guard import clean_record
+from shadeos_core.luciorbe_record import read_record, record_path
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.runner import runner_argv, set_from_signal_handler
-from shadeos_core.shapes import texts
+from shadeos_core.runspec import UnserialisableSpec, remove_specs, write_spec
 from shadeos_core.tasks import TaskRetries
-from shadeos_core.teamstate import clean_team_state, remove_team_state, state_path, write_team_state
+from shadeos_core.teamstate import read_team_state, remove_team_state, running_processes, state_path, write_team_state
 
+from .clock import Clock, SystemClock
 from .config import OrchestratorSettings, StartPace
 from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .orphans import DAEMON_ENV, Orphans
 from .phase import PhaseReader
-from .states import DEFAULT_CYCLE, ENDED, FATAL, RUNNING, STARTING, STOPPED, STOPPING, Child, Policy
+from .starter import NO_BACKGROUND, ModeStarter, ProcessStarter
+from .states import DEFAULT_CYCLE, ENDED, RUNNING, STOPPING, UP, Child, Policy
 from .taskflow import TaskFlow
 from .teamlock import TeamLock
 from .treekill import kill_trees
@@ -66,14 +73,19 @@ LOG_CHECK_S = 2.0
 DISK_RETRY_S = 3.0
 #: Seconds between two looks for orphans given back to the orchestrator (one listing of its children).
 ORPHAN_LOOK_S = 1.0
-NO_BACKGROUND = "install the process plugin: pip install shadeos-process (in this repository: pip install -e plugins/process)"
 
 
 class Supervisor:
-    """Supervise ``team``; :meth:`run` returns the exit code (0 after a requested stop)."""
+    """Supervise ``team``; :meth:`run` returns the exit code (0 after a requested stop).
 
-    def __init__(self, team: Team, kernel: Kernel, display: Display | None = None) -> None:
+    ``clock`` and ``starter`` default to the machine's clock and the ``background`` execution mode.
+    """
+
+    def __init__(self, team: Team, kernel: Kernel, display: Display | None = None, *, clock: Clock | None = None,
+                 starter: ProcessStarter | None = None) -> None:
         self.team = team
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.starter: ProcessStarter = starter if starter is not None else ModeStarter(kernel)
         self.kernel = kernel
         self.workspace = kernel.workspace
         self.cycle_s = float(team.settings.get("cycle", DEFAULT_CYCLE))
@@ -101,7 +113,6 @@ class Supervisor:
                                  TaskRetries.from_workspace(self.workspace))
         self.events: deque[str] = deque(maxlen=30)
         self.display = display
-        self.mode: Any = None
         self.phase: str | None = None
         self._faults: set[tuple[str, str]] = set()
         self.interrupts = 0
@@ -113,44 +124,64 @@ class Supervisor:
         self.seen: dict[str, list[Seen]] = {}
         self._err_from: dict[str, int] = {}  # daemon id -> size of its .err when its last life began
         self._last_errors: dict[str, tuple[float | None, str | None]] = {}  # daemon id -> (its start, the line)
-        self.started_at = iso_now()
+        self.started_at = iso_now(self.clock.time())
         self._last_publish = 0.0
         self._dirty = True
         self._argv_cwd = os.getcwd()
 
     # -- the whole life ------------------------------------------------------------------
     def run(self) -> int:
-        mode_cls = self.kernel.execution_modes.get("background")
-        if mode_cls is None:
-            raise KinError(f"cannot run team {self.team.name!r}: no 'background' execution mode is installed",
-                           hint=NO_BACKGROUND)
-        self.mode = mode_cls(self.workspace)
-        self.lock.acquire()
-        become_subreaper()  # what the daemons' descendants leave behind comes back here (see orphans.py)
+        """:meth:`start`, a :meth:`cycle` every ``[team] cycle`` until a stop is asked, then :meth:`stop`;
+        from the main thread (it handles SIGINT and SIGTERM meanwhile)."""
         previous = self._install_signals()
+        try:
+            self.start()
+            try:
+                while not self.stop_requested:
+                    began = self.clock.monotonic()
+                    self.cycle()
+                    self.clock.wait(self.wake, max(0.0, self.cycle_s - (self.clock.monotonic() - began)))
+                    self.wake.clear()
+            finally:
+                self.stop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        return 0
+
+    def start(self) -> None:
+        """Take the team's lock and stop what a previous run left; no daemon starts before the first cycle.
+
+        A :class:`KinError` when the team cannot run (no way to start processes, already running here).
+        """
+        self.starter.open(self.team.name)
+        self.lock.acquire()
         try:
             self._clean_leftovers()
             if self.display is not None:
                 self.display.open(self)
             self._event(None, "state", {"state": "starting", "pid": os.getpid()},
                         f"team {self.team.name} starting (pid {os.getpid()}, {len(self.children)} daemons)")
-            try:
-                while not self.stop_requested:
-                    began = time.monotonic()
-                    self.cycle()
-                    self.wake.wait(max(0.0, self.cycle_s - (time.monotonic() - began)))
-                    self.wake.clear()
-            finally:
-                self.shutdown()
+        except BaseException:
+            self._close()
+            raise
+
+    def stop(self) -> None:
+        """Stop every daemon (see :meth:`shutdown`), then remove the team's state and release its lock."""
+        try:
+            self.shutdown()
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            self._close()
+
+    def _close(self) -> None:
+        try:
             if self.display is not None:
                 self.display.close()
             remove_team_state(self.workspace, self.team.name)
+            remove_specs(self.workspace, self.team)
+        finally:
             self.lock.release()
             self.kernel.flush_events(2.0)
-        return 0
 
     def _install_signals(self) -> dict[signal.Signals, Any]:
         previous = {}
@@ -174,7 +205,7 @@ class Supervisor:
         foresaw) is reported once and the others still run, so the daemons stay
         supervised whatever one stage meets.
         """
-        now, wall = time.monotonic(), time.time()
+        now, wall = self.clock.monotonic(), self.clock.time()
         self._guarded("phases", self._follow_phase)
         for child in self.children.values():
             self._guarded("supervision", self._step, child, now, wall)
@@ -214,8 +245,9 @@ class Supervisor:
                 raise
             steps = []  # tasks are handed out again once the disk can be written
         for daemon_id, kind, data in steps:
+            reason = f" ({data['reason']})" if data.get("reason") else ""
             self._event(self.children[daemon_id] if daemon_id else None, kind, data,
-                        f"task {data['event']}: {data['text']!r}" + (f" ({data['reason']})" if data.get("reason") else ""))
+                        f"task {data['event']}: {data['text']!r}{reason}")
         if held != {d: t.id for d, t in self.taskflow.held.items()}:
             self._dirty = True  # a task was completed or taken: no event, but the state shows it
 
@@ -231,9 +263,9 @@ class Supervisor:
                 pid = child.pid
                 self._apply(child, child.stopped(code, now))
                 self._clean_luciorbes(child.daemon_id, pid)
-        elif child.state in (STARTING, RUNNING) and child.pid is not None:
+        elif child.state in UP and child.pid is not None:
             try:
-                code = self.mode.poll(child.pid)
+                code = self.starter.poll(child.pid)
             except Exception as exc:  # the mode lost track of it: treat as gone
                 code, child.reason = -1, f"poll failed: {exc}"
             if code is not None:
@@ -246,15 +278,9 @@ class Supervisor:
             self._start(child, now, wall)
 
     def _start(self, child: Child, now: float, wall: float) -> None:
-        import psutil
-
-        spec = CommandSpec(argv=runner_argv(self.team.name, child.name, cwd=self._argv_cwd),
-                           cwd=str(self.workspace.root),
-                           env={"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id},
-                           name=child.daemon_id, owner=child.daemon_id)
         err_from = _size(self._err_path(child))
         try:
-            result = self.mode.run(spec)
+            started = self.starter.start(self._command(child))
         except OSError as exc:
             if not disk_fault(exc, exc.filename or self.workspace.kin_dir, on_report=self._disk_report):
                 self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
@@ -264,23 +290,31 @@ class Supervisor:
         except Exception as exc:
             self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
             return
-        try:
-            started: float | None = psutil.Process(result.pid).create_time()
-        except psutil.Error:
-            started = None
         self._err_from[child.daemon_id] = err_from
-        self._apply(child, child.spawned(result.pid, started, now, wall))
+        self._apply(child, child.spawned(started.pid, started.pid_started, now, wall))
         self.publish(wall)  # record the pid soon: a next orchestrator must find it if this one dies now
+
+    def _command(self, child: Child) -> CommandSpec:
+        """The runner of ``child``, given the spec resolved when this team started (not the team files of now)."""
+        try:
+            spec_file: Path | None = write_spec(self.workspace, self.team, child.spec)
+        except UnserialisableSpec:
+            spec_file = None  # values JSON cannot hold: the runner reads the team files itself
+        return CommandSpec(argv=runner_argv(self.team.name, child.name, cwd=self._argv_cwd, spec=spec_file),
+                           cwd=str(self.workspace.root),
+                           env={"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id},
+                           name=child.daemon_id, owner=child.daemon_id)
 
     def begin_stop(self, child: Child, *, restart: bool, reason: str) -> None:
         """Stop ``child``'s whole tree in the background (graceful, then forced after its stop_timeout)."""
-        if child.pid is None or child.state not in (STARTING, RUNNING):
+        if child.pid is None or child.state not in UP:
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=min(STOP_THREADS, max(4, len(self.children))),
                                            thread_name_prefix="kin-stop")
         self._apply(child, child.stopping(restart=restart, reason=reason))
-        self.stoppers[child.daemon_id] = self.pool.submit(self.mode.stop, child.pid, timeout=child.policy.stop_timeout)
+        self.stoppers[child.daemon_id] = self.pool.submit(self.starter.stop, child.pid,
+                                                          timeout=child.policy.stop_timeout)
 
     # -- phases, delays, conflicts -------------------------------------------------------
     def _follow_phase(self) -> None:
@@ -306,7 +340,8 @@ class Supervisor:
                 started.append(child.name)
         if not first or phase is not None:
             self._event(None, "phase", {"phase": phase, "previous": old, "starting": started, "stopping": stopped},
-                        f"phase {old or '-'} -> {phase or '-'}" + (f"; starting {', '.join(started)}" if started else "")
+                        f"phase {old or '-'} -> {phase or '-'}"
+                        + (f"; starting {', '.join(started)}" if started else "")
                         + (f"; stopping {', '.join(stopped)}" if stopped else ""))
 
     _phase_applied = False
@@ -350,7 +385,7 @@ class Supervisor:
         for orphan in self.orphans.look(daemons):
             self._dirty = True  # published, so a next orchestrator stops it if this one dies
             owner = self.children.get(orphan.daemon_id)
-            if owner is not None and owner.state not in (STARTING, RUNNING):
+            if owner is not None and owner.state not in UP:
                 self.orphans.stop(orphan.daemon_id)  # its daemon is gone already: so must it be
 
     def _cap_logs(self, now: float) -> None:
@@ -376,16 +411,7 @@ class Supervisor:
     # -- leftovers and luciorbes -----------------------------------------------------------
     def _clean_leftovers(self) -> None:
         """Stop processes a previous orchestrator of this team recorded and left running (it died)."""
-        try:
-            previous = clean_team_state(read_json(state_path(self.workspace, self.team.name)), self.team.name)
-        except (OSError, ValueError):
-            previous = None
-        stale: list[tuple[int, float | None]] = []
-        if previous is not None:
-            for entry in [*previous.get("daemons", []), *previous.get("orphans", [])]:
-                pid, started = entry.get("pid"), entry.get("pid_started")
-                if isinstance(pid, int) and isinstance(started, (int, float)) and process_matches(pid, started):
-                    stale.append((pid, float(started)))
+        stale = running_processes(read_team_state(self.workspace, self.team.name))
         if stale:
             count = kill_trees(stale, timeout=2.0)
             self._event(None, "state", {"leftovers": count},
@@ -395,53 +421,42 @@ class Supervisor:
 
     def _clean_luciorbes(self, daemon_id: str, pid: int | None) -> None:
         """Remove the luciorbes a dead incarnation of ``daemon_id`` left (a killed process cannot)."""
-        path = record_path(self.workspace, daemon_id)
         try:
-            record = read_json(path)
-            rec_pid, rec_started = int(record["pid"]), float(record["pid_started"])
-        except (OSError, ValueError, TypeError, KeyError, OverflowError):
+            record = read_record(record_path(self.workspace, daemon_id))
+        except (OSError, ValueError):
             return
-        if (pid is not None and rec_pid != pid) or process_matches(rec_pid, rec_started):
-            return
-        root = f"{self.workspace.root}{os.sep}"
-        for raw in texts(record.get("paths")):  # a record never makes us remove anything but a luciorbe of ours
-            if is_luciorbe_name(os.path.basename(raw)) and os.path.abspath(raw).startswith(root):
-                with contextlib.suppress(OSError):
-                    os.unlink(raw)
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        if pid is None or record.pid == pid:
+            clean_record(self.workspace, record)  # only that daemon's luciorbes, in the workspace, if its owner died
 
     # -- stopping --------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop every child (all at once), escalate after stop_timeout or at a second Ctrl+C."""
-        alive = [c for c in self.children.values() if c.state in (STARTING, RUNNING)]
+        alive = [c for c in self.children.values() if c.state in UP]
         self._event(None, "state", {"state": "stopping"}, f"stopping team {self.team.name}")
-        for child in alive:  # all asked to stop at once; the stop threads then wait for them, a bounded few at a time
-            if child.pid is not None:
-                with contextlib.suppress(OSError):
-                    os.killpg(child.pid, signal.SIGTERM)
+        # all asked to stop at once; the stop threads then wait for them, a bounded few at a time
+        self.starter.terminate([c.pid for c in alive if c.pid is not None])
         for child in alive:
             self.begin_stop(child, restart=False, reason="team stopping")
         for child in self.children.values():
             child.wanted = False
             child.next_start = None
         longest = max((c.policy.stop_timeout for c in self.children.values()), default=0.0)
-        deadline = time.monotonic() + longest + 5.0
+        deadline = self.clock.monotonic() + longest + 5.0
         killed = False
         while any(c.state == STOPPING for c in self.children.values()):
-            if not killed and (self.force or time.monotonic() > deadline):
+            if not killed and (self.force or self.clock.monotonic() > deadline):
                 killed = True
-                kill_trees([(c.pid, c.pid_started) for c in self.children.values()
-                            if c.state == STOPPING and c.pid is not None], timeout=0.0)
-            now = time.monotonic()
+                self.starter.kill([(c.pid, c.pid_started) for c in self.children.values()
+                                   if c.state == STOPPING and c.pid is not None])
+            now = self.clock.monotonic()
             for child in self.children.values():
                 if child.state == STOPPING:
-                    self._step(child, now, time.time())
+                    self._step(child, now, self.clock.time())
             if self._dirty:
                 self.publish()
             if self.display is not None:
                 self.display.refresh(self)
-            self.wake.wait(0.02)
+            self.clock.wait(self.wake, 0.02)
             self.wake.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=False)
@@ -452,15 +467,14 @@ class Supervisor:
         for daemon_id in self.children:
             self._clean_luciorbes(daemon_id, None)
         for child in self.children.values():
-            if child.state != FATAL:
-                child.state = STOPPED
+            child.halted()
         self._event(None, "state", {"state": "stopped"}, f"team {self.team.name} stopped")
 
     # -- reporting ---------------------------------------------------------------------------
     def _apply(self, child: Child, events: list[tuple[str, dict[str, Any]]]) -> None:
         for kind, data in events:
             self._event(child, kind, data, _describe(kind, data))
-        if child.state not in (STARTING, RUNNING):
+        if child.state not in UP:
             # the daemon stopped, crashed or is restarting: what it left behind goes with it
             self.orphans.look({c.pid for c in self.children.values() if c.pid is not None})
             stopped = self.orphans.stop(child.daemon_id)
@@ -471,7 +485,7 @@ class Supervisor:
     def _event(self, child: Child | None, kind: str, data: dict[str, Any], text: str) -> None:
         self._dirty = True
         who = child.daemon_id if child is not None else ""
-        line = f"{time.strftime('%H:%M:%S')} {who or self.team.name}: {text}"
+        line = f"{time.strftime('%H:%M:%S', time.localtime(self.clock.time()))} {who or self.team.name}: {text}"
         self.events.append(line)
         if self.display is not None:
             self.display.event(line)
@@ -484,7 +498,7 @@ class Supervisor:
 
     def snapshot(self, wall: float | None = None) -> dict[str, Any]:
         """The state published for ``kin status`` (see :mod:`shadeos_core.teamstate`)."""
-        wall = time.time() if wall is None else wall
+        wall = self.clock.time() if wall is None else wall
         in_conflict = self.conflicts.by_daemon()
         daemons = []
         for daemon_id, child in self.children.items():
@@ -539,7 +553,7 @@ class Supervisor:
 
     def publish(self, wall: float | None = None, *, now: bool = False) -> None:
         """Write the state file, at most every :data:`MIN_PUBLISH_S` (else it is written at the next chance)."""
-        wall = time.time() if wall is None else wall
+        wall = self.clock.time() if wall is None else wall
         if not now and wall - self._last_publish < MIN_PUBLISH_S:
             self._dirty = True
             return
