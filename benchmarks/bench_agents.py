@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import report, summary, timeit
+from common import Paired, interleave, report
 
 from shadeos_agents.testing import FakeLLM, Reply, llm_home
 
@@ -78,23 +78,16 @@ def _agent(root: Path):
     agent = kernel.daemon_types["agent"](spec, team, kernel)
     agent.setup()
     for index in range(30):
-        agent.records.append({"task": f"task {index}", "outcome": "ok", "edits": [{"path": f"src/pkg000/mod{index:03d}.py",
-                                                                              "op": "edit", "outcome": "applied"}]})
+        agent.records.append({"task": f"task {index}", "outcome": "ok",
+                              "edits": [{"path": f"src/pkg000/mod{index:03d}.py", "op": "edit", "outcome": "applied"}]})
     for index in range(50):
         agent.remember(f"the parser handles case {index} of the configuration language", quiet=True)
     return agent
 
 
-def _interleaved(fns: dict, runs: int) -> dict[str, dict]:
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(runs):
-        for name, fn in fns.items():
-            times[name] += timeit(fn, 1, warmup=0)
-    return {name: summary(samples) for name, samples in times.items()}
-
-
-def _spread(fig: dict) -> str:
-    return f"p50 {fig['p50'] * 1e3:.1f} ms, p99 {fig['p99'] * 1e3:.1f} ms, n={fig['n']}"
+def _spread(samples: list[list[float]]) -> str:
+    flat = sorted(x for r in samples for x in r)
+    return f"p50 {flat[len(flat) // 2] * 1e3:.1f} ms, max {flat[-1] * 1e3:.1f} ms, n={len(flat)}"
 
 
 def _cycle_overhead(runs: int, files: int) -> list[dict]:
@@ -119,7 +112,8 @@ def _cycle_overhead(runs: int, files: int) -> list[dict]:
         def round_trip() -> None:
             client.dialogue("You are a benchmark.").say("Say nothing.")
 
-        fig = _interleaved({"context": assemble, "model": round_trip}, runs)
+        rounds = 5
+        fig = interleave({"context": assemble, "model": round_trip}, rounds, max(1, runs // rounds))
         target = root / "src" / "pkg003" / "mod003.py"
         counter = iter(range(10**6))
 
@@ -136,7 +130,7 @@ def _cycle_overhead(runs: int, files: int) -> list[dict]:
             subprocess.run(["git", "commit", "-q", "-m", f"edit {n}", "--", "src/pkg003/mod003.py"], cwd=root,
                            check=True)
 
-        commits = _interleaved({"ours": ours, "bare": bare}, runs)
+        commits = interleave({"ours": ours, "bare": bare}, rounds, max(1, runs // rounds))
         tokens = agent.count_tokens(agent.templates.render(agent.template, ContextBuilder(
             agent, agent.count_tokens).build(task).variables))
     finally:
@@ -145,14 +139,13 @@ def _cycle_overhead(runs: int, files: int) -> list[dict]:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(root.parent / f"{root.name}-llm", ignore_errors=True)
+    context, commit = Paired(fig["context"], fig["model"]), Paired(commits["ours"], commits["bare"])
     return [
-        {"metric": f"context assembly, {files} files, {tokens} tokens ({_spread(fig['context'])})",
-         "value": fig["context"]["p50"], "baseline_name": "model round trip", "baseline": fig["model"]["p50"],
-         "target": "< 50 ms"},
-        {"metric": f"  model round trip to the fake server ({_spread(fig['model'])})", "value": fig["model"]["p50"]},
-        {"metric": f"edit through the gate + commit ({_spread(commits['ours'])})", "value": commits["ours"]["p50"],
-         "baseline_name": "write + bare git commit", "baseline": commits["bare"]["p50"], "target": "ratio < 2"},
-        {"metric": f"  write + bare git commit ({_spread(commits['bare'])})", "value": commits["bare"]["p50"]},
+        context.row(f"context assembly, {files} files, {tokens} tokens", "model round trip", target="< 50 ms"),
+        {"metric": f"  model round trip to the fake server ({_spread(fig['model'])})",
+         "value": context.row("", "")["baseline"]},
+        commit.row("edit through the gate + commit", "write + bare git commit", target="ratio < 2"),
+        commit.row("  same", "write + bare git commit", "p99"),
     ]
 
 
@@ -177,7 +170,8 @@ def _idle_team(kind: str, count: int, window: float, server: FakeLLM) -> float:
         deadline = time.monotonic() + 120
         children: list = []
         while time.monotonic() < deadline:
-            children = [p for p in psutil.Process(proc.pid).children() if "shadeos_core.runner" in " ".join(p.cmdline())]
+            children = [p for p in psutil.Process(proc.pid).children()
+                        if "shadeos_core.runner" in " ".join(p.cmdline())]
             lucs = list(project.glob(".luciorbe.*"))
             done = kind != "agent" or len(list((project / ".kin" / "agents").glob("*/history.jsonl"))) == count
             if len(children) == count and len(lucs) == count and done:

@@ -1,15 +1,17 @@
 """Archivist: store latency, bulk import, search and reindex, each beside a baseline measured in this run.
 
-- ``store_memory`` (fsync) beside a raw ``write`` + ``fsync`` of the same line;
-- bulk import (journal + index) beside a naive loop of one Whoosh commit per document (on a sample),
-  and beside the SQLite FTS5 backend;
+Every figure and its baseline are taken in alternation, round after round; the
+ratio's spread over the rounds is printed beside it.
+
+- ``store_memory`` (fsync) beside a raw ``write`` + ``fsync`` appending the same journal line to a file;
+- bulk import (journal + index) beside the cheapest Whoosh import of the same documents (one writer, one
+  commit, no journal), on a sample; and the full size on both backends;
 - search p50/p99 at the full size on both backends, beside a linear scan of the records, and the
   Whoosh backend's ranking beside Whoosh's own query machinery on the same index;
 - a full reindex of the Whoosh index, beside reading and decoding the journal.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -18,7 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
-from common import percentile, report, summary, timeit
+from common import Paired, alternate, interleave, report
 
 _SYLLABLES = ("ka ri to ne su mo la pe vi do gu ha ze bo ti ma ru sa le no fi ke da wo yu "
               "pa ro mi se ta").split()
@@ -47,53 +49,52 @@ def _memories(count: int, seed: int = 7) -> list[dict]:
              "summary": _text(rng, 4), "keywords": [_text(rng, 1)]} for i in range(count)]
 
 
-def _store_latency(base: Path, n: int) -> list[dict]:
+def _store_latency(base: Path, rounds: int, per_round: int) -> list[dict]:
     from shadeos_archivist.archivist import Archivist
+    from shadeos_archivist.journal import _line
+    from shadeos_archivist.model import make_memory
 
     archive = Archivist.open(_workspace(base / "store", "whoosh"))
-    samples = timeit(lambda: archive.store_memory("somatic", "the parser fails on empty files",
-                                                  namespace="daemons/bench"), n)
-    line = (json.dumps({"op": "store", "content": "the parser fails on empty files"}) + "\n").encode()
-    raw_path = base / "raw.jsonl"
+    content, namespace = "the parser fails on empty files", "daemons/bench"
+    # The same bytes as a journal line of ours: the baseline writes no less than we do.
+    line = _line(make_memory(stratum="somatic", content=content, namespace=namespace, summary=None, keywords=None,
+                             metadata=None, author=None, strata=archive.settings.strata))
+    fd = os.open(base / "raw.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def raw() -> None:
-        fd = os.open(raw_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.write(fd, line)
+        os.fsync(fd)
 
-    baseline = timeit(raw, n)
-    archive.close()
-    s, b = summary(samples), summary(baseline)
-    return [{"metric": "store_memory p50 (fsync)", "value": s["p50"], "baseline_name": "raw append+fsync p50",
-             "baseline": b["p50"], "target": "< 20 ms (seed)"},
-            {"metric": "store_memory p99 (fsync)", "value": s["p99"], "baseline_name": "raw append+fsync p99",
-             "baseline": b["p99"], "target": "< 2 ms"}]
+    try:
+        paired = alternate(lambda: archive.store_memory("somatic", content, namespace=namespace), raw, rounds,
+                           per_round)
+    finally:
+        os.close(fd)
+        archive.close()
+    return [paired.row("store_memory (fsync)", "raw append+fsync", target="< 20 ms (seed)"),
+            paired.row("store_memory (fsync)", "raw append+fsync", "p99", target="p99 <= 2x")]
 
 
-def _naive_whoosh_per_doc(base: Path, docs: list[dict]) -> float:
-    """Seconds per document when each document is its own Whoosh commit (the naive way)."""
+def _whoosh_import(path: Path, docs: list[dict]) -> float:
+    """Seconds to index ``docs`` with Whoosh the cheapest way: one writer, one commit (no journal)."""
     from shadeos_archivist.whoosh_backend import _schema, _whoosh, searchable_text
 
-    path = base / "naive"
     path.mkdir()
-    ix = _whoosh().index.create_in(str(path), _schema())
     start = time.perf_counter()
+    ix = _whoosh().index.create_in(str(path), _schema())
+    writer = ix.writer()
     for i, doc in enumerate(docs):
-        writer = ix.writer()
         writer.add_document(id=f"n{i}", namespace=doc["namespace"], stratum=doc["stratum"],
                             text=searchable_text(doc))
-        writer.commit()
+    writer.commit()
     ix.close()
-    return (time.perf_counter() - start) / len(docs)
+    return time.perf_counter() - start
 
 
 def _bulk(base: Path, backend: str, docs: list[dict]) -> tuple[float, object]:
     from shadeos_archivist.archivist import Archivist
 
-    archive = Archivist.open(_workspace(base / f"bulk-{backend}", backend))
+    archive = Archivist.open(_workspace(base, backend))
     start = time.perf_counter()
     for at in range(0, len(docs), 10_000):
         archive.store_many(docs[at:at + 10_000])
@@ -101,24 +102,39 @@ def _bulk(base: Path, backend: str, docs: list[dict]) -> tuple[float, object]:
     return time.perf_counter() - start, archive
 
 
-def _search_samples(archive, queries: list[str]) -> list[float]:
-    samples = []
-    for query in queries:
-        start = time.perf_counter()
-        archive.search(query, limit=10)
-        samples.append(time.perf_counter() - start)
-    return samples
+def _bulk_sample(base: Path, docs: list[dict], rounds: int) -> list[dict]:
+    """Our Whoosh import (journal + index) and Whoosh's own cheapest import of the same documents, in turns."""
+    paired = Paired([], [])
+    for r in range(rounds):
+        def ours() -> float:
+            took, archive = _bulk(base / f"sample-ours-{r}", "whoosh", docs)
+            archive.close()  # type: ignore[attr-defined]
+            return took / len(docs)
+
+        def theirs() -> float:
+            return _whoosh_import(base / f"sample-whoosh-{r}", docs) / len(docs)
+
+        first, second = (ours, theirs) if r % 2 == 0 else (theirs, ours)
+        got = {first: first(), second: second()}
+        paired.measured.append([got[ours]])
+        paired.baseline.append([got[theirs]])
+    return [paired.row(f"bulk import {len(docs):,} (whoosh), per memory", "one Whoosh commit")]
 
 
-def _scan(docs: list[dict], queries: list[str]) -> list[float]:
+def _scan_one(docs: list[dict], query: str) -> None:
     """The baseline of a search: check every record for the words, no index."""
-    samples = []
-    for query in queries:
-        wanted = query.split()
-        start = time.perf_counter()
-        [d for d in docs if all(w in d["content"].split() for w in wanted)][:10]
-        samples.append(time.perf_counter() - start)
-    return samples
+    wanted = query.split()
+    [d for d in docs if all(w in d["content"].split() for w in wanted)][:10]
+
+
+def _searches(archive, docs: list[dict], queries: list[str], rounds: int, label: str, size: int) -> list[dict]:
+    scans = iter(queries * 2)
+    ours = iter(queries * 2)
+    per_round = max(1, len(queries) // rounds)
+    paired = alternate(lambda: archive.search(next(ours), limit=10), lambda: _scan_one(docs, next(scans)),
+                       rounds, per_round, warmup=2)
+    return [paired.row(f"search at {size:,} ({label})", "linear scan"),
+            paired.row(f"search at {size:,} ({label})", "linear scan", "p99")]
 
 
 def main(as_json: bool = False, quick: bool = False) -> None:
@@ -129,18 +145,16 @@ def main(as_json: bool = False, quick: bool = False) -> None:
 
 def _main(as_json: bool, quick: bool) -> None:
     size = 10_000 if quick else 100_000
-    sample = 100 if quick else 300
-    stores = 200 if quick else 1000
+    sample = 2_000 if quick else 10_000
+    rounds = 5 if quick else 10
     base = Path(tempfile.mkdtemp(prefix="kin-bench-archivist-"))
     try:
-        rows = _store_latency(base, stores)
+        rows = _store_latency(base, rounds, 40 if quick else 100)
         docs = _memories(size)
-        naive = _naive_whoosh_per_doc(base, docs[:sample])
-        whoosh_s, whoosh_archive = _bulk(base, "whoosh", docs)
-        sqlite_s, sqlite_archive = _bulk(base, "sqlite", docs)
+        rows += _bulk_sample(base, docs[:sample], 3)
+        whoosh_s, whoosh_archive = _bulk(base / "bulk-whoosh", "whoosh", docs)
+        sqlite_s, sqlite_archive = _bulk(base / "bulk-sqlite", "sqlite", docs)
         rows += [
-            {"metric": f"bulk import {size:,} (whoosh), per memory", "value": whoosh_s / size,
-             "baseline_name": f"naive commit/doc ({sample} sample)", "baseline": naive},
             {"metric": f"bulk import {size:,} (whoosh), per memory", "value": whoosh_s / size,
              "baseline_name": "sqlite backend", "baseline": sqlite_s / size},
             {"metric": f"bulk import {size:,} (whoosh), total", "value": whoosh_s},
@@ -148,43 +162,28 @@ def _main(as_json: bool, quick: bool) -> None:
         ]
         rng = random.Random(11)
         queries = [_text(rng, 2) for _ in range(200 if quick else 400)]  # drawn like the notes: common words often
-        baseline = summary(_scan(docs, queries[:50]))
         for name, archive in (("whoosh", whoosh_archive), ("sqlite", sqlite_archive)):
-            _search_samples(archive, queries[:5])  # warm caches
-            s = summary(_search_samples(archive, queries))
-            rows += [{"metric": f"search p50 at {size:,} ({name})", "value": s["p50"],
-                      "baseline_name": "linear scan p50", "baseline": baseline["p50"]},
-                     {"metric": f"search p99 at {size:,} ({name})", "value": s["p99"],
-                      "baseline_name": "linear scan p99", "baseline": percentile(_scan(docs, queries[:50]), 99)}]
+            rows += _searches(archive, docs, queries[:50], 5, name, size)
         # The same queries through Whoosh's own matchers on the same index: what the ranking replaces.
         from shadeos_archivist.model import words
 
-        backend = whoosh_archive.index.backend
-        own = []
-        for query in queries:
-            start = time.perf_counter()
-            backend.whoosh_search(list(dict.fromkeys(words(query))), limit=10)
-            own.append(time.perf_counter() - start)
-        fast = summary(_search_samples(whoosh_archive, queries))
-        rows += [{"metric": f"search p50 at {size:,} (whoosh)", "value": fast["p50"],
-                  "baseline_name": "Whoosh query machinery p50", "baseline": percentile(own, 50)},
-                 {"metric": f"search p99 at {size:,} (whoosh)", "value": fast["p99"],
-                  "baseline_name": "Whoosh query machinery p99", "baseline": percentile(own, 99)}]
-        journal = whoosh_archive.journal
-        start = time.perf_counter()
-        journal.read(0)
-        read_s = time.perf_counter() - start
-        start = time.perf_counter()
-        whoosh_archive.reindex()
-        reindex_s = time.perf_counter() - start
-        rows.append({"metric": f"full reindex {size:,} (whoosh)", "value": reindex_s,
-                     "baseline_name": "read+decode journal", "baseline": read_s})
-        start = time.perf_counter()
-        sqlite_archive.reindex()
-        rows.append({"metric": f"full reindex {size:,} (sqlite)", "value": time.perf_counter() - start,
-                     "baseline_name": "read+decode journal", "baseline": read_s})
-        whoosh_archive.close()
-        sqlite_archive.close()
+        backend = whoosh_archive.index.backend  # type: ignore[attr-defined]
+        theirs = iter(queries * 2)
+        ours = iter(queries * 2)
+        own = alternate(lambda: whoosh_archive.search(next(ours), limit=10),  # type: ignore[attr-defined]
+                        lambda: backend.whoosh_search(list(dict.fromkeys(words(next(theirs)))), limit=10),
+                        rounds, len(queries) // rounds, warmup=5)
+        rows += [own.row(f"search at {size:,} (whoosh)", "Whoosh query machinery"),
+                 own.row(f"search at {size:,} (whoosh)", "Whoosh query machinery", "p99")]
+        journal = whoosh_archive.journal  # type: ignore[attr-defined]
+        reindex = interleave({"whoosh": whoosh_archive.reindex, "sqlite": sqlite_archive.reindex,  # type: ignore
+                              "read": lambda: journal.read(0)}, 2, 1, warmup=0)
+        rows.append(Paired(reindex["whoosh"], reindex["read"]).row(f"full reindex {size:,} (whoosh)",
+                                                                   "read+decode journal"))
+        rows.append(Paired(reindex["sqlite"], reindex["read"]).row(f"full reindex {size:,} (sqlite)",
+                                                                   "read+decode journal"))
+        whoosh_archive.close()  # type: ignore[attr-defined]
+        sqlite_archive.close()  # type: ignore[attr-defined]
         report("archivist", rows, as_json=as_json)
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -1,6 +1,6 @@
-"""Mid-term context latency, each figure beside a baseline measured in the same run.
+"""Mid-term context latency, each figure beside a baseline measured in the same run, in alternation.
 
-- ``retrieve_context`` cached in-process, beside a plain dict lookup;
+- ``retrieve_context`` cached in-process, of an 8 KB value, beside a plain dict lookup of the same value;
 - ``retrieve_context`` right after another process rewrote the entry, beside a raw
   ``open().read()`` + ``json.loads`` of the same file, also right after a rewrite;
 - ``store_context``, beside the bare atomic write of the same bytes;
@@ -15,10 +15,23 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import report, summary, timeit
+from common import Paired, alternate, report
 
 DAEMON, TYPE = "bench.worker", "task_states"
-DATA = {"tasks": {f"task-{i}": {"status": "running", "step": i, "files": [f"src/m{i}.py"]} for i in range(8)}}
+
+
+def _value(size: int) -> dict:
+    """A task-state map of about ``size`` bytes of JSON, nested as daemons store them."""
+    tasks: dict = {}
+    i = 0
+    while len(json.dumps({"tasks": tasks}, separators=(",", ":"))) < size:
+        tasks[f"task-{i}"] = {"status": "running", "step": i, "files": [f"src/m{i}.py", f"tests/test_m{i}.py"],
+                              "notes": "waiting for the parser review"}
+        i += 1
+    return {"tasks": tasks}
+
+
+DATA = _value(8 * 1024)
 
 # The other process: on each line from stdin, rewrite the entry, then answer.
 _WRITER = """
@@ -33,37 +46,45 @@ for line in sys.stdin:
 """
 
 
-def _fresh_reads(root: Path, ctx, rounds: int) -> tuple[list[float], list[float]]:
+def _fresh_reads(root: Path, ctx, rounds: int, per_round: int) -> Paired:
+    """Each read right after the other process rewrote the entry; ours and the raw read take turns."""
     path = root / ".kin" / "context" / DAEMON / f"{TYPE}.json"
     code = _WRITER.format(data=DATA, daemon=DAEMON, ctype=TYPE)
     proc = subprocess.Popen([sys.executable, "-c", code, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
-    ours, raw = [], []
+    assert proc.stdin is not None and proc.stdout is not None
+    paired = Paired([], [])
+    seq = iter(range(10**9))
     try:
-        for i in range(rounds * 2):
-            proc.stdin.write(f"{i}\n")
-            proc.stdin.flush()
-            proc.stdout.readline()
-            start = time.perf_counter()
-            if i % 2 == 0:
-                value = ctx.retrieve_context(DAEMON, TYPE)
-                ours.append(time.perf_counter() - start)
-                assert value["seq"] == i, "stale read"
-            else:
-                with open(path, "rb") as handle:
-                    doc = json.loads(handle.read())
-                raw.append(time.perf_counter() - start)
-                assert doc["data"]["seq"] == i
+        for r in range(rounds):
+            ours, raw = [], []
+            for i in range(per_round * 2):
+                n = next(seq)
+                proc.stdin.write(f"{n}\n")
+                proc.stdin.flush()
+                proc.stdout.readline()
+                start = time.perf_counter()
+                if (i + r) % 2 == 0:
+                    value = ctx.retrieve_context(DAEMON, TYPE)
+                    ours.append(time.perf_counter() - start)
+                    assert value["seq"] == n, "stale read"
+                else:
+                    with open(path, "rb") as handle:
+                        doc = json.loads(handle.read())
+                    raw.append(time.perf_counter() - start)
+                    assert doc["data"]["seq"] == n
+            paired.measured.append(ours)
+            paired.baseline.append(raw)
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
-    return ours, raw
+    return paired
 
 
 def _enrichment(root: Path, n_memories: int, rounds: int) -> list[dict]:
-    from shadeos_core import Kernel
     from shadeos_context import MidTermContext
     from shadeos_context.archive import Archive
+    from shadeos_core import Kernel
 
     kernel = Kernel.load(root)
     archive = Archive(kernel, kernel.workspace)
@@ -76,26 +97,27 @@ def _enrichment(root: Path, n_memories: int, rounds: int) -> list[dict]:
                       f"interact in module m{i}", namespace="global", summary=f"note {i}", author="bench")
     ctx = MidTermContext.open(root, kernel=kernel)
     ctx.store_context(DAEMON, TYPE, DATA)
-    queries = [f"{words[i % 10]} m{i}" for i in range(rounds)]
     counter = iter(range(10**9))
-    cold = timeit(lambda: ctx.enrich_context(DAEMON, TYPE, queries[next(counter) % rounds] + f" q{next(counter)}"),
-                  rounds, warmup=2)
+
+    def query() -> str:
+        n = next(counter)
+        return f"{words[n % 10]} m{n % n_memories} q{n}"  # never asked before: not cached
+
+    limit = ctx.settings.enrich_limit
+    cold = alternate(lambda: ctx.enrich_context(DAEMON, TYPE, query()),
+                     lambda: archive.search(query(), limit=limit), 5, max(2, rounds // 5), warmup=2)
     ctx.enrich_context(DAEMON, TYPE, "parser")
-    cached = timeit(lambda: ctx.enrich_context(DAEMON, TYPE, "parser"), rounds * 10)
-    search = timeit(lambda: archive.search("parser", limit=ctx.settings.enrich_limit), rounds)
-    return [
-        {"metric": "enrich_context cold", "value": summary(cold)["p50"], "baseline_name": "archive search",
-         "baseline": summary(search)["p50"]},
-        {"metric": "enrich_context cached", "value": summary(cached)["p50"], "baseline_name": "archive search",
-         "baseline": summary(search)["p50"]},
-    ]
+    cached = alternate(lambda: ctx.enrich_context(DAEMON, TYPE, "parser"),
+                       lambda: archive.search("parser", limit=limit), 5, max(2, rounds // 5), warmup=2)
+    return [cold.row("enrich_context cold", "archive search"),
+            cached.row("enrich_context cached", "archive search")]
 
 
 def main(as_json: bool = False, quick: bool = False) -> None:
-    from shadeos_core.fsio import atomic_write_bytes
     from shadeos_context import MidTermContext
+    from shadeos_core.fsio import atomic_write_bytes
 
-    rounds = 200 if quick else 2000
+    rounds, per_round = (5, 200) if quick else (10, 1000)
     with tempfile.TemporaryDirectory(prefix="kin-bench-context-") as tmp:
         root = Path(tmp)
         (root / "kin.toml").write_text("")
@@ -103,29 +125,24 @@ def main(as_json: bool = False, quick: bool = False) -> None:
         ctx.store_context(DAEMON, TYPE, DATA)
         time.sleep(0.06)  # past the window in which a just-written file is always re-read
         ctx.retrieve_context(DAEMON, TYPE)
+        size = len(json.dumps(DATA, separators=(",", ":")))
 
-        plain = {(DAEMON, TYPE): DATA}
-        cached = timeit(lambda: ctx.retrieve_context(DAEMON, TYPE), rounds * 5)
-        lookup = timeit(lambda: plain.get((DAEMON, TYPE)), rounds * 5)
-
-        fresh, raw = _fresh_reads(root, ctx, rounds // 4)
+        plain = {(DAEMON, TYPE): ctx.retrieve_context(DAEMON, TYPE)}
+        cached = alternate(lambda: ctx.retrieve_context(DAEMON, TYPE), lambda: plain.get((DAEMON, TYPE)),
+                           rounds, per_round)
+        fresh = _fresh_reads(root, ctx, rounds, max(10, per_round // 20))
 
         payload = (json.dumps({"data": DATA}, indent=2) + "\n").encode()
         target = root / "baseline.json"
-        store = timeit(lambda: ctx.store_context(DAEMON, TYPE, DATA), rounds // 2)
-        bare = timeit(lambda: atomic_write_bytes(target, payload), rounds // 2)
+        store = alternate(lambda: ctx.store_context(DAEMON, TYPE, DATA), lambda: atomic_write_bytes(target, payload),
+                          rounds, max(10, per_round // 20))
 
         rows = [
-            {"metric": "retrieve_context cached (p50)", "value": summary(cached)["p50"],
-             "baseline_name": "dict lookup", "baseline": summary(lookup)["p50"], "target": "< 20 µs"},
-            {"metric": "retrieve_context cached (p99)", "value": summary(cached)["p99"],
-             "baseline_name": "dict lookup", "baseline": summary(lookup)["p99"]},
-            {"metric": "retrieve_context after another process wrote", "value": summary(fresh)["p50"],
-             "baseline_name": "open+read+json.loads", "baseline": summary(raw)["p50"], "target": "< 0.5 ms"},
-            {"metric": "  same, p99", "value": summary(fresh)["p99"],
-             "baseline_name": "open+read+json.loads", "baseline": summary(raw)["p99"]},
-            {"metric": "store_context", "value": summary(store)["p50"],
-             "baseline_name": "bare atomic write", "baseline": summary(bare)["p50"], "target": "< 5 ms"},
+            cached.row(f"retrieve_context cached, {size / 1024:.0f} KB value", "dict lookup", target="< 20 µs"),
+            cached.row("retrieve_context cached", "dict lookup", "p99"),
+            fresh.row("retrieve_context after another process wrote", "open+read+json.loads", target="< 0.5 ms"),
+            fresh.row("  same", "open+read+json.loads", "p99"),
+            store.row("store_context", "bare atomic write", target="< 5 ms"),
         ]
         rows += _enrichment(root, 50 if quick else 300, 20 if quick else 100)
     report("context", rows, as_json=as_json)

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import report, summary, timeit
+from common import Paired, interleave, report
 
 from shadeos_core.fsio import atomic_write_json
 from shadeos_core.luciorbe import Luciorbe, iso_now
@@ -94,18 +94,12 @@ def main(as_json: bool = False, quick: bool = False) -> None:
         def scan() -> None:
             LuciorbeJanitor(workspace, {"settings": settings}).sightings()
 
-        # Interleave so that machine load drifts hit the walk and its baseline alike.
-        find_s, walk_s, scan_s = [], [], []
-        for _ in range(repeat):
-            find_s += timeit(find, 1, warmup=1)
-            walk_s += timeit(walk, 1, warmup=1)
-            scan_s += timeit(scan, 1, warmup=0)
-        f50 = summary(find_s)["p50"]
+        # In turns, so that machine load drifts hit the walk and its baseline alike.
+        got = interleave({"find": find, "walk": walk, "scan": scan}, repeat, 1, warmup=1)
         rows = [
-            {"metric": f"walk, {dirs:,} dirs / {luciorbes} luciorbes (p50)", "value": summary(walk_s)["p50"],
-             "baseline_name": "find -name", "baseline": f50, "target": "<= 1.5x find"},
-            {"metric": "slow-path scan: walk + classify (p50)", "value": summary(scan_s)["p50"],
-             "baseline_name": "find -name", "baseline": f50},
+            Paired(got["walk"], got["find"]).row(f"walk, {dirs:,} dirs / {luciorbes} luciorbes", "find -name",
+                                                 target="<= 1.5x find"),
+            Paired(got["scan"], got["find"]).row("slow-path scan: walk + classify", "find -name"),
         ]
 
         fast_root = Path(tmp).resolve() / "fast"
@@ -123,13 +117,9 @@ def main(as_json: bool = False, quick: bool = False) -> None:
                 with open(p, "rb") as handle:
                     json.loads(handle.read())
 
-        fast_s, raw_s = [], []
-        for _ in range(repeat):
-            raw_s += timeit(read_parse, 1, warmup=1)
-            fast_s += timeit(fast_path, 1, warmup=1)
-        rows.append({"metric": f"fast path, {recorded:,} recorded luciorbes (p50)", "value": summary(fast_s)["p50"],
-                     "baseline_name": "read+json.loads", "baseline": summary(raw_s)["p50"],
-                     "target": "< 50 ms"})
+        fast = interleave({"fast": fast_path, "raw": read_parse}, repeat, 1, warmup=1)
+        rows.append(Paired(fast["fast"], fast["raw"]).row(f"fast path, {recorded:,} recorded luciorbes",
+                                                          "read+json.loads", target="< 50 ms"))
         report("luciorbe janitor", rows, as_json=as_json)
 
 

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import report, summary, timeit
+from common import Paired, interleave, report
 
 WORDS = ("the map keeps documents within what a model can read phase budget token daemon team "
          "expansion convergence file size level warning split part section").split()
@@ -101,12 +101,11 @@ def main(as_json: bool = False, quick: bool = False) -> None:
                 estimate_tokens(text)
 
         repeat = 3 if quick else 5
-        cold_s = timeit(cold, repeat, warmup=1)
-        wc_c = timeit(lambda: wc("-c"), 20, warmup=3)
-        wc_w = timeit(lambda: wc("-w"), repeat, warmup=1)
-        estimate_s = timeit(estimate, repeat, warmup=1)
-        warm_scan_s = timeit(warm_scan, 10, warmup=2)
-        warm_map_s = timeit(warm_map, 10, warmup=2)
+        # In turns, so that machine load drifts hit a figure and its baseline alike.
+        big = interleave({"cold": cold, "wc_w": lambda: wc("-w"), "estimate": estimate}, repeat, 1, warmup=1)
+        warm = interleave({"warm_scan": warm_scan, "warm_map": warm_map, "wc_c": lambda: wc("-c")}, repeat, 2,
+                          warmup=2)
+        cold_wc = interleave({"cold": cold, "wc_c": lambda: wc("-c")}, repeat, 1, warmup=0)
 
         live = MapScanner.for_kernel(kernel, config)
         live.full_scan()
@@ -120,26 +119,20 @@ def main(as_json: bool = False, quick: bool = False) -> None:
             if live.update([target]):
                 publish(live)
 
-        update_s = timeit(one_file, 30, warmup=3)
-        wc_one = timeit(lambda: subprocess.run(["wc", "-c", target], cwd=root, check=True,
-                                               stdout=subprocess.DEVNULL), 20, warmup=3)
-        p50 = {name: summary(samples)["p50"] for name, samples in (
-            ("cold", cold_s), ("wc_c", wc_c), ("wc_w", wc_w), ("estimate", estimate_s), ("warm_scan", warm_scan_s), ("warm_map", warm_map_s),
-            ("update", update_s), ("wc_one", wc_one))}
+        one = interleave({"update": one_file, "wc_c": lambda: wc("-c"),
+                          "wc_one": lambda: subprocess.run(["wc", "-c", target], cwd=root, check=True,
+                                                           stdout=subprocess.DEVNULL)}, 5, 6, warmup=3)
         rows = [
-            {"metric": f"cold map, {count} files (count, render, write)", "value": p50["cold"],
-             "baseline_name": "wc -w", "baseline": p50["wc_w"]},
-            {"metric": "cold map, same run", "value": p50["cold"], "baseline_name": "wc -c", "baseline": p50["wc_c"]},
-            {"metric": f"estimator alone, {corpus_mb:.0f} MB in memory", "value": p50["estimate"],
-             "baseline_name": "wc -w", "baseline": p50["wc_w"]},
-            {"metric": "warm scan (cache load, git listing, stat)", "value": p50["warm_scan"],
-             "baseline_name": "wc -c", "baseline": p50["wc_c"], "target": "within 2x of wc -c"},
-            {"metric": "warm map (what kin map --write does on it)", "value": p50["warm_map"],
-             "baseline_name": "wc -c", "baseline": p50["wc_c"], "target": "within 2x of wc -c"},
-            {"metric": "one-file update (recount, render, write)", "value": p50["update"],
-             "baseline_name": "wc -c", "baseline": p50["wc_c"], "target": "< 50 ms"},
-            {"metric": "one-file update, same", "value": p50["update"], "baseline_name": "wc -c one file",
-             "baseline": p50["wc_one"]},
+            Paired(big["cold"], big["wc_w"]).row(f"cold map, {count} files (count, render, write)", "wc -w"),
+            Paired(cold_wc["cold"], cold_wc["wc_c"]).row("cold map", "wc -c"),
+            Paired(big["estimate"], big["wc_w"]).row(f"estimator alone, {corpus_mb:.0f} MB in memory", "wc -w"),
+            Paired(warm["warm_scan"], warm["wc_c"]).row("warm scan (cache load, git listing, stat)", "wc -c",
+                                                        target="within 2x of wc -c"),
+            Paired(warm["warm_map"], warm["wc_c"]).row("warm map (what kin map --write does on it)", "wc -c",
+                                                       target="within 2x of wc -c"),
+            Paired(one["update"], one["wc_c"]).row("one-file update (recount, render, write)", "wc -c",
+                                                   target="< 50 ms"),
+            Paired(one["update"], one["wc_one"]).row("one-file update", "wc -c one file"),
         ]
         report(f"map ({count} files)", rows, as_json=as_json)
     finally:

@@ -11,10 +11,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from common import percentile, report, summary, timeit
+from common import Paired, alternate, alternate_batches, interleave, report
 
 from shadeos_core.lifeline import die_with_parent, prepare
 from shadeos_core.workspace import Workspace
@@ -24,37 +23,24 @@ IGNORER = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); t
 SETSID = "import os, time; os.setsid(); time.sleep(300)"
 
 
-def _interleaved(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, dict]:
-    """Median etc. of each function, measured in turns (one call of each per round) so load swings hit all alike."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(runs):
-        for name, fn in fns.items():
-            times[name] += timeit(fn, 1, warmup=0)
-    return {name: summary(samples) for name, samples in times.items()}
-
-
 def _blocking(workspace: Workspace, runs: int) -> list[dict]:
     prepare()
     parent = os.getpid()
     execute_command(["true"], workspace=workspace)  # the first run starts this process's guardian
-    fig = _interleaved({
+    got = interleave({
         "raw": lambda: subprocess.run(["true"], capture_output=True),
         "session": lambda: subprocess.run(["true"], capture_output=True, start_new_session=True),
         "ours": lambda: execute_command(["true"], workspace=workspace),
-    }, runs)
+    }, 10, max(1, runs // 10), warmup=0)
     # Not in the turns: a real fork leaves this process's pages copy-on-write, and whatever ran next would pay
-    # the faults.
-    fig["lifeline"] = summary(timeit(lambda: subprocess.run(
+    # the faults. Its own rounds follow, alternated with ours.
+    lifeline = alternate(lambda: execute_command(["true"], workspace=workspace), lambda: subprocess.run(
         ["true"], capture_output=True, start_new_session=True,
-        preexec_fn=lambda: die_with_parent(signal.SIGKILL, parent_pid=parent)), runs))
-    ours = fig["ours"]["p50"]
+        preexec_fn=lambda: die_with_parent(signal.SIGKILL, parent_pid=parent)), 5, max(1, runs // 10), warmup=0)
     return [
-        {"metric": f"BLOCKING true, median of {runs}", "value": ours, "baseline_name": "subprocess.run",
-         "baseline": fig["raw"]["p50"], "target": "ratio <= 1.3"},
-        {"metric": "  same, vs subprocess.run + setsid", "value": ours,
-         "baseline_name": "setsid Popen", "baseline": fig["session"]["p50"]},
-        {"metric": "  same, vs subprocess.run + setsid + preexec pdeathsig", "value": ours,
-         "baseline_name": "preexec Popen", "baseline": fig["lifeline"]["p50"]},
+        Paired(got["ours"], got["raw"]).row(f"BLOCKING true, {runs} runs", "subprocess.run", target="ratio <= 1.3"),
+        Paired(got["ours"], got["session"]).row("  same", "subprocess.run + setsid"),
+        lifeline.row("  same", "subprocess.run + setsid + preexec pdeathsig"),
     ]
 
 
@@ -102,27 +88,37 @@ def _tree_kill(size: int, grace: float) -> list[dict]:
             {"metric": "  survivors (target 0)", "value": len(alive), "unit": "count"}]
 
 
-def _monitored(lines: int) -> list[dict]:
-    code = ("import sys, time\n"
-            f"for i in range({lines}):\n"
-            "    print(time.time_ns(), flush=True)\n"
-            "    time.sleep(0.002)\n")
-    latencies: list[float] = []
-    done = threading.Event()
-    result = execute_command([sys.executable, "-c", code], ExecutionMode.MONITORED,
-                             on_output=lambda line: latencies.append(time.time_ns() / 1e9 - int(line) / 1e9),
-                             on_complete=lambda r: done.set())
-    done.wait(120)
-    raw: list[float] = []
-    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-    for line in reader.stdout:  # type: ignore[union-attr]
-        raw.append(time.time_ns() / 1e9 - int(line) / 1e9)
-    reader.wait()
-    assert result.returncode == 0
-    return [{"metric": f"MONITORED line latency p50 ({lines} lines)", "value": summary(latencies)["p50"],
-             "baseline_name": "raw pipe readline", "baseline": summary(raw)["p50"]},
-            {"metric": "MONITORED line latency p99", "value": percentile(latencies, 99),
-             "baseline_name": "raw pipe p99", "baseline": percentile(raw, 99)}]
+def _monitored(lines: int, rounds: int = 5) -> list[dict]:
+    """Line latency through MONITORED beside a raw pipe read of the same child, a batch of each per round."""
+    per_round = max(1, lines // rounds)
+
+    def code(n: int) -> str:
+        return ("import sys, time\n"
+                f"for i in range({n}):\n"
+                "    print(time.time_ns(), flush=True)\n"
+                "    time.sleep(0.002)\n")
+
+    def ours(n: int) -> list[float]:
+        latencies: list[float] = []
+        done = threading.Event()
+        result = execute_command([sys.executable, "-c", code(n)], ExecutionMode.MONITORED,
+                                 on_output=lambda line: latencies.append(time.time_ns() / 1e9 - int(line) / 1e9),
+                                 on_complete=lambda r: done.set())
+        done.wait(120)
+        assert result.returncode == 0
+        return latencies
+
+    def raw(n: int) -> list[float]:
+        out: list[float] = []
+        reader = subprocess.Popen([sys.executable, "-c", code(n)], stdout=subprocess.PIPE)
+        for line in reader.stdout:  # type: ignore[union-attr]
+            out.append(time.time_ns() / 1e9 - int(line) / 1e9)
+        reader.wait()
+        return out
+
+    paired = alternate_batches(ours, raw, rounds, per_round)
+    return [paired.row(f"MONITORED line latency ({lines} lines)", "raw pipe readline"),
+            paired.row("MONITORED line latency", "raw pipe readline", "p99")]
 
 
 def main(as_json: bool = False, quick: bool = False) -> None:

@@ -39,6 +39,7 @@ MAX_DELIVERIES = 3
 _TRY = re.compile(r"^(?P<base>.+?)(?:\.r(?P<try>\d+))?\.json$")
 _SEQ = itertools.count()
 _SEQ_LOCK = threading.Lock()
+_SENDERS: dict[tuple[str, str], Mailbox] = {}
 
 
 def priority_value(priority: int | str) -> int:
@@ -83,6 +84,10 @@ class Mailbox:
         self.root = workspace.state_dir("mail", daemon_id)
         self.tmp, self.new, self.cur = (self.root / part for part in ("tmp", "new", "cur"))
         self.dead_dir = self.root / "dead"
+        self._make_dirs()
+
+    def _make_dirs(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
         for directory in (self.tmp, self.new, self.cur):
             directory.mkdir(exist_ok=True)
 
@@ -91,7 +96,20 @@ class Mailbox:
     def send(cls, workspace: Workspace, target: str, body: Any, *, sender: str = "",
              priority: int | str = "normal", kind: str = "message") -> Message:
         """Deliver ``body`` to ``target``'s mailbox atomically; returns the message as written."""
-        return cls(workspace, target).deliver(body, sender=sender, priority=priority, kind=kind)
+        return cls._to(workspace, target).deliver(body, sender=sender, priority=priority, kind=kind)
+
+    @classmethod
+    def _to(cls, workspace: Workspace, target: str) -> Mailbox:
+        # The directories of a mailbox this process already wrote to are not made again on each send
+        # (four mkdir calls); should they vanish, deliver() makes them again.
+        key = (str(workspace.root), target)
+        box = _SENDERS.get(key)
+        if box is None:
+            box = cls(workspace, target)
+            if len(_SENDERS) >= 512:
+                _SENDERS.clear()
+            _SENDERS[key] = box
+        return box
 
     def deliver(self, body: Any, *, sender: str = "", priority: int | str = "normal", kind: str = "message") -> Message:
         prio = priority_value(priority)
@@ -104,12 +122,19 @@ class Mailbox:
             payload = dumps_json(message.to_json()).encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise UsageError(f"message body is not JSON-serialisable: {exc}") from None
+        try:
+            self._write(name, payload)
+        except FileNotFoundError:  # the mailbox was removed since this process made it
+            self._make_dirs()
+            self._write(name, payload)
+        message.path = self.new / name
+        return message
+
+    def _write(self, name: str, payload: bytes) -> None:
         tmp = self.tmp / name
         with open(tmp, "wb") as handle:
             handle.write(payload)
         os.rename(tmp, self.new / name)
-        message.path = self.new / name
-        return message
 
     # -- receiving ---------------------------------------------------------
     def recover(self) -> int:

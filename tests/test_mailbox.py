@@ -6,11 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
 from shadeos_core import Mailbox, Workspace
 from shadeos_core.errors import UsageError
-
-import pytest
 
 
 def test_priority_then_fifo(project):

@@ -8,13 +8,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["MidTermContext", "ContextEntry", "ContextSettings", "DEFAULT_TTLS", "TRIGGERS"]
+__all__ = ["MidTermContext", "ContextEntry", "ContextSettings", "DEFAULT_TTLS", "TRIGGERS", "copy_json"]
 
 _WHERE = {"MidTermContext": "context", "ContextEntry": "store", "ContextSettings": "settings",
-          "DEFAULT_TTLS": "settings", "TRIGGERS": "settings"}
+          "DEFAULT_TTLS": "settings", "TRIGGERS": "settings", "copy_json": "readonly"}
 
 if TYPE_CHECKING:
     from .context import MidTermContext
+    from .readonly import copy_json
     from .settings import DEFAULT_TTLS, TRIGGERS, ContextSettings
     from .store import ContextEntry
 

@@ -72,14 +72,15 @@ class MidTermContext:
         return True
 
     def retrieve_context(self, daemon_id: str, context_type: str) -> dict[str, Any] | None:
-        """A copy of the stored data, or ``None`` when absent or expired."""
+        """The stored data, read-only (a ``dict`` whose changes raise ``TypeError``; ``copy_json`` gives a
+        changeable copy), or ``None`` when absent or expired."""
         entry = self.store.read(daemon_id, context_type)
         if entry is None or entry.expires_at <= time.time():
             return None
-        return copy_json(entry.data)
+        return entry.data
 
     def entry(self, daemon_id: str, context_type: str) -> ContextEntry | None:
-        """The live entry with its timestamps (``None`` when absent or expired); do not mutate its data."""
+        """The live entry with its timestamps (``None`` when absent or expired); its data is read-only."""
         entry = self.store.read(daemon_id, context_type)
         return None if entry is None or entry.expired() else entry
 
@@ -99,7 +100,7 @@ class MidTermContext:
         the archive changes.
         """
         entry = self.entry(daemon_id, context_type)
-        context = copy_json(entry.data) if entry is not None else None
+        context = entry.data if entry is not None else None
         result: dict[str, Any] = {"daemon_id": daemon_id, "context_type": context_type, "query": query,
                                   "context": context, "memories": [], "archive": "ok", "cached": False}
         archive = self.archive

@@ -8,7 +8,8 @@
 
 Writes replace the whole file atomically, so concurrent writers resolve to the last
 one and a reader never sees half a file. Reads go through an in-process cache that
-is validated on every read by one ``os.stat`` (inode, mtime, size).
+is validated on every read by one ``os.stat`` (inode, mtime, size), and hand out the
+cached data itself, read-only (:mod:`.readonly`): no copy per read.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from shadeos_core.errors import KinError, UsageError
 from shadeos_core.fsio import atomic_write_bytes, file_lock, loads_json
 from shadeos_core.workspace import Workspace, check_name
 
+from .readonly import copy_json, freeze_json
 from .settings import ContextSettings
 
 __all__ = ["ContextEntry", "ContextStore", "copy_json", "encode_data"]
@@ -66,15 +68,6 @@ class _Cached:
     signature: tuple[int, int, int]
     racy: bool
     entry: ContextEntry
-
-
-def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (faster than ``copy.deepcopy`` for the only types JSON has)."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
-    return value
 
 
 def encode_data(daemon_id: str, context_type: str, data: Any, limit: int) -> bytes:
@@ -125,7 +118,8 @@ class ContextStore:
         raw = encode_data(daemon_id, context_type, data, self.settings.max_entry_bytes)
         seconds = self.settings.ttl_for(context_type) if ttl is None else float(ttl)
         if not seconds > 0 or seconds == float("inf"):
-            raise UsageError(f"context {daemon_id}/{context_type}: ttl must be a positive number of seconds, got {ttl!r}")
+            raise UsageError(f"context {daemon_id}/{context_type}: ttl must be a positive number of seconds, "
+                             f"got {ttl!r}")
         now = time.time()
         entry = ContextEntry(daemon_id, context_type, json.loads(raw), now, now + seconds, seconds, os.getpid())
         text = json.dumps(entry.to_json(), indent=2, ensure_ascii=False) + "\n"
@@ -150,7 +144,7 @@ class ContextStore:
     def expire(self, now: float | None = None) -> list[ContextEntry]:
         """Delete every entry past its TTL; returns what was deleted."""
         now = time.time() if now is None else now
-        removed = []
+        removed: list[ContextEntry] = []
         if not self.root.is_dir():
             return removed
         with self._lock(shared=False):
@@ -211,7 +205,8 @@ class ContextStore:
             data = doc["data"]
             if not isinstance(data, dict):
                 raise ValueError("data is not an object")
-            return ContextEntry(key[0], key[1], data, float(doc["stored_at"]), float(doc["expires_at"]),
+            # Read-only: every read hands out this very value, so no caller may change it under the others.
+            return ContextEntry(key[0], key[1], freeze_json(data), float(doc["stored_at"]), float(doc["expires_at"]),
                                 float(doc.get("ttl", 0)), int(doc.get("pid", 0)))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("%s: malformed context entry ignored: %s", path, exc)

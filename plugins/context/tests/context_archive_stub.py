@@ -77,7 +77,7 @@ def memory_store(workspace, stratum, content, namespace, summary, keywords, meta
 
 @hookimpl
 def memory_search(workspace, query, strata, namespace, limit):  # type: ignore[no-untyped-def]
-    locked_append(os.path.join(workspace.state_dir("memory"), SEARCH_LOG), f"{query}\n".encode("utf-8"))
+    locked_append(os.path.join(workspace.state_dir("memory"), SEARCH_LOG), f"{query}\n".encode())
     terms = query.lower().split()
     scored = []
     for record in records(workspace):

@@ -36,7 +36,7 @@ def test_two_processes_write_and_read_the_same_keys(project: Path) -> None:
     for daemon, ctype in (("shared.a", "task_states"), ("shared.b", "task_states")):
         final = ctx.retrieve_context(daemon, ctype)
         assert final["writer"] in {"one", "two"} and final["seq"] == 149
-    assert not [p for p in (project / ".kin/context").rglob("*.tmp")]
+    assert not list((project / ".kin/context").rglob("*.tmp"))
 
 
 def test_a_cached_reader_sees_each_write_of_another_process_at_once(project: Path) -> None:

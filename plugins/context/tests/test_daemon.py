@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from shadeos_core import Workspace
 from shadeos_context import MidTermContext
+from shadeos_core import Workspace
 from shadeos_core.testing import wait_for
 
 

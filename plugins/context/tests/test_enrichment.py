@@ -7,9 +7,8 @@ from shadeos_context import MidTermContext
 
 
 def remember(kernel, content: str, summary: str) -> str:
-    return kernel.pm.hook.memory_store(workspace=kernel.workspace, stratum="cognitive", content=content,
-                                       namespace="global", summary=summary, keywords=None, metadata=None,
-                                       author="tests")
+    return kernel.hooks.call("memory_store", workspace=kernel.workspace, stratum="cognitive", content=content,
+                             namespace="global", summary=summary, keywords=None, metadata=None, author="tests")
 
 
 def test_enrichment_returns_memories_and_is_cached(project: Path, stub_kernel, stub) -> None:

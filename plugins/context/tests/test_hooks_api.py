@@ -9,24 +9,27 @@ from shadeos_core.errors import UsageError
 
 def test_hook_context_store_then_context_retrieve_in_another_kernel(project):
     writer = Kernel.load(project)
-    assert writer.pm.hook.context_store(workspace=writer.workspace, daemon_id="t.agent", context_type="task_states",
-                                        data={"task": "parse"}, ttl=60) is True
+    assert writer.hooks.call("context_store", workspace=writer.workspace, daemon_id="t.agent",
+                             context_type="task_states", data={"task": "parse"}, ttl=60) is True
     reader = Kernel.load(project)  # another process would see it the same way: through the files
-    assert reader.pm.hook.context_retrieve(workspace=reader.workspace, daemon_id="t.agent",
-                                           context_type="task_states") == {"task": "parse"}
-    assert reader.pm.hook.context_retrieve(workspace=reader.workspace, daemon_id="t.agent",
-                                           context_type="nothing_here") is None
+    assert reader.hooks.call("context_retrieve", workspace=reader.workspace, daemon_id="t.agent",
+                             context_type="task_states") == {"task": "parse"}
+    assert reader.hooks.call("context_retrieve", workspace=reader.workspace, daemon_id="t.agent",
+                             context_type="nothing_here") is None
 
 
 def test_hook_context_store_refuses_bad_input_in_one_line(project):
     kernel = Kernel.load(project)
     with pytest.raises(UsageError, match="invalid daemon id"):
-        kernel.pm.hook.context_store(workspace=kernel.workspace, daemon_id="../x", context_type="t", data={}, ttl=None)
+        kernel.hooks.call("context_store", workspace=kernel.workspace, daemon_id="../x", context_type="t", data={},
+                          ttl=None)
     with pytest.raises(UsageError, match="not JSON"):
-        kernel.pm.hook.context_store(workspace=kernel.workspace, daemon_id="t.a", context_type="t",
-                                     data={"s": {1, 2}}, ttl=None)
+        kernel.hooks.call("context_store", workspace=kernel.workspace, daemon_id="t.a", context_type="t",
+                          data={"s": {1, 2}}, ttl=None)
 
 
 def test_without_the_context_plugin_the_hooks_do_not_exist(project):
     kernel = Kernel.load(project, disabled=["context"])
-    assert getattr(kernel.pm.hook, "context_store", None) is None or not kernel.pm.hook.context_store.get_hookimpls()
+    assert not kernel.hooks.has("context_store")
+    assert kernel.hooks.call("context_store", workspace=kernel.workspace, daemon_id="t.a", context_type="t",
+                             data={}, ttl=None) is None

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shadeos_core import KinError, UsageError
 from shadeos_context import MidTermContext
+from shadeos_core import KinError, UsageError
 from shadeos_core.testing import wait_for
 
 

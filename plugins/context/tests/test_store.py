@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shadeos_core import ConfigError, UsageError, Workspace
 from shadeos_context import DEFAULT_TTLS, MidTermContext
+from shadeos_core import ConfigError, UsageError, Workspace
 from shadeos_core.testing import wait_for
 
 
@@ -33,11 +33,12 @@ def test_open_from_a_path_inside_the_workspace(project: Path) -> None:
     assert ctx.workspace.root == project.resolve()
 
 
-def test_retrieved_data_is_a_copy(project: Path) -> None:
+def test_retrieved_data_cannot_be_changed_under_later_reads(project: Path) -> None:
     ctx = MidTermContext.open(project)
     ctx.store_context("d", "recent_interactions", {"items": [1, 2]})
     got = ctx.retrieve_context("d", "recent_interactions")
-    got["items"].append(3)
+    with pytest.raises(TypeError, match="read-only"):
+        got["items"].append(3)
     assert ctx.retrieve_context("d", "recent_interactions") == {"items": [1, 2]}
 
 

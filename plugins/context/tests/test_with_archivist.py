@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from shadeos_core import Kernel
 from shadeos_context import MidTermContext
 from shadeos_context.archive import Archive
+from shadeos_core import Kernel
 
 
 @pytest.fixture
@@ -35,9 +35,9 @@ def test_persisted_context_is_found_by_enrichment_and_a_new_memory_invalidates(p
     assert "quaternion" in memory["content"]
     assert ctx.enrich_context("team.parser", "task_states", "quaternion")["cached"] is True
 
-    real_kernel.pm.hook.memory_store(workspace=real_kernel.workspace, stratum="somatic",
-                                     content="the quaternion lexer needs unicode", namespace="global",
-                                     summary="quaternion unicode", keywords=None, metadata=None, author="tests")
+    real_kernel.hooks.call("memory_store", workspace=real_kernel.workspace, stratum="somatic",
+                           content="the quaternion lexer needs unicode", namespace="global",
+                           summary="quaternion unicode", keywords=None, metadata=None, author="tests")
     after = ctx.enrich_context("team.parser", "task_states", "quaternion")
     assert after["cached"] is False and len(after["memories"]) == 2
 
