@@ -1,6 +1,7 @@
 """Fixtures shared by the core's and every plugin's tests: real workspaces, real ``kin`` processes."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,34 @@ def run_kin(*args: str, cwd: str | os.PathLike[str], env: dict[str, str] | None 
     if check and proc.returncode != 0:
         raise AssertionError(f"kin {' '.join(args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+# held until the test ends: a process object dropped mid-test would otherwise be collected with its pipes open
+_STARTED: list[subprocess.Popen[Any]] = []
+_popen_init = subprocess.Popen.__init__
+
+
+def _tracked_init(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+    _popen_init(self, *args, **kwargs)
+    _STARTED.append(self)
+
+
+subprocess.Popen.__init__ = _tracked_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _pipes_closed() -> Iterator[None]:
+    """Each process a test started has its pipes closed when the test ends (after the test's own fixtures
+    stopped it): what the test did not read is not needed, and warnings are errors here."""
+    yield
+    for proc in _STARTED:
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    pipe.close()
+        with contextlib.suppress(OSError):
+            proc.poll()  # reaped if it ended, so that nothing is left to say about it later
+    _STARTED.clear()
 
 
 @pytest.fixture

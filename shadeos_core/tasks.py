@@ -142,7 +142,7 @@ class TaskRetries:
 
     def rest(self, failures: int) -> float:
         """Seconds a task rests after its ``failures``-th failure."""
-        return min(self.retry_after * 2 ** min(max(failures - 1, 0), 20), MAX_RETRY_AFTER)
+        return min(self.retry_after * 2.0 ** min(max(failures - 1, 0), 20), MAX_RETRY_AFTER)
 
 
 class TaskQueue:

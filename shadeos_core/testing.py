@@ -42,6 +42,10 @@ def kill_group(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
         except ProcessLookupError:
             pass
         proc.wait(timeout=timeout)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):  # what the test did not read is not needed any more
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def team_processes(project: Path) -> list[Any]:
@@ -87,13 +91,14 @@ class TeamRun:
 
     def state(self) -> dict[str, Any] | None:
         try:
-            return json.loads((self.project / ".kin" / "run" / "teams" / f"{self.team}.json").read_text())
+            state = json.loads((self.project / ".kin" / "run" / "teams" / f"{self.team}.json").read_text())
         except (OSError, ValueError):
             return None
+        return state if isinstance(state, dict) else None
 
     def daemon(self, name: str) -> dict[str, Any] | None:
         for d in (self.state() or {}).get("daemons", []):
-            if d["name"] == name:
+            if isinstance(d, dict) and d.get("name") == name:
                 return d
         return None
 

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
-
 from helpers import kill_group, wait_for
+
 from shadeos_core.testing import team_processes
 
 pytestmark = pytest.mark.slow
@@ -37,9 +36,9 @@ def all_running(project: Path, team: str, names: set[str]) -> dict[str, Any] | N
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:
-    out = open(project.parent / "kin.out", "w")
-    return subprocess.Popen([sys.executable, "-m", "shadeos_core", *args], cwd=project, stdout=out,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    with open(project.parent / "kin.out", "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "shadeos_core", *args], cwd=project, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
 
 
 def output(project: Path) -> str:

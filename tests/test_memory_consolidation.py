@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import kill_group, wait_for
+
 from shadeos_agents.testing import FakeLLM, Reply, Request, llm_home
 
 pytestmark = pytest.mark.slow
@@ -81,8 +81,8 @@ def test_with_a_model_memories_get_summaries_and_keywords_and_facts_are_distille
     everything = {m["id"]: m for m in memories(kin, project, env)}
     facts = [m for m in everything.values() if m["content"] in FACTS]
     assert all(m["summary"].startswith("short: ") and m["keywords"] == ["parsing", "edgecase"] for m in facts)
-    linked = {l["source"] for m in facts for l in m["links"] if l["type"] == "transcendence"
-              and l["target"] == insight[0]["id"]}
+    linked = {link["source"] for m in facts for link in m["links"] if link["type"] == "transcendence"
+              and link["target"] == insight[0]["id"]}
     assert linked == {m["id"] for m in facts}  # every fact points up to the insight drawn from it
     mine = next(m for m in everything.values() if m["content"] == "keep this summary")
     assert (mine["summary"], mine["keywords"]) == ("mine", ["own"])  # what an author wrote is never overwritten

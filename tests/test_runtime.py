@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import kill_group, plugin_env, start_runner, wait_for
+
 from shadeos_core import Mailbox, Workspace
-from shadeos_core.luciorbe import read_luciorbe, recorded_paths
+from shadeos_core.luciorbe import read_luciorbe
+from shadeos_core.luciorbe_record import recorded_paths
 
 TEAM = """
 [daemons.rec]
@@ -39,10 +40,11 @@ def runner(project, write, tmp_path):
         env = plugin_env("sampledaemons", "eventlog", KIN_TEST_EVENTS=str(events), **extra)
         proc = start_runner("t", "rec", project, env)
         procs.append(proc)
-        wait_for(lambda: any("cycle" in r for r in records(project)), what="the first cycle")
+        # a runner starts an interpreter and loads every plugin: on a loaded machine that can take a while
+        wait_for(lambda: any("cycle" in r for r in records(project)), 60, what="the first cycle")
         return proc
 
-    start.events = lambda: [json.loads(l) for l in events.read_text().splitlines()] if events.exists() else []
+    start.events = lambda: [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
     yield start
     for proc in procs:
         kill_group(proc)

@@ -3,8 +3,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import plugin_env
+
 from shadeos_core import ConfigError, Kernel
 
 GOOD = """

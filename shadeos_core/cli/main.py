@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import rich_click as click
+from click.exceptions import Abort, ClickException, Exit
 
 from ..errors import KinError, UsageError
 from .app import App
@@ -102,14 +103,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         finally:
             app.preloaded.flush_events(2.0)  # what the command emitted reaches its listeners before we leave
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except Abort:
         err("kin: aborted")
         sys.exit(130)
-    except click.ClickException as exc:
-        where = f" (see: kin {exc.ctx.command_path.partition(' ')[2]} --help)".replace("kin  ", "kin ") \
-            if getattr(exc, "ctx", None) is not None else ""
+    except ClickException as exc:
+        ctx = getattr(exc, "ctx", None)  # a usage error knows its command
+        where = f" (see: kin {ctx.command_path.partition(' ')[2]} --help)".replace("kin  ", "kin ") \
+            if ctx is not None else ""
         err(f"kin: error: {exc.format_message()}{where}")
         sys.exit(exc.exit_code)
     except KinError as exc:

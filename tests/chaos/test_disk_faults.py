@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chaos_kit import chaos_env
+
 from shadeos_core.testing import TeamRun, team_processes, wait_for
 
 

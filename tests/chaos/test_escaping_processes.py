@@ -8,8 +8,8 @@ import signal
 import sys
 
 import psutil
-
 from chaos_kit import chaos_env
+
 from shadeos_core.testing import TeamRun, team_processes, wait_for
 
 ESCAPE = ("import os, sys, time\n"

@@ -6,6 +6,7 @@ import json
 import os
 
 from chaos_kit import chaos_env
+
 from shadeos_core.testing import TeamRun, wait_for
 
 NAMES = [b"bad\xff.md", b"new\nline.md", b"tab\tname.md", b"x" * 250 + b".md", b"odd\xfedir/inside.md"]
@@ -26,7 +27,7 @@ def test_odd_file_names_never_break_a_command(project, kin):
     env = chaos_env()
     mapped = json.loads(kin("map", "--json", cwd=project, env=env, check=True).stdout)
     names = {os.fsencode(f["path"]) for f in mapped["files"]}  # what was read is what is on disk
-    assert {raw for raw in NAMES} <= names
+    assert set(NAMES) <= names
     text = kin("map", "--write", cwd=project, env=env, check=True).stdout
     assert "bad\\xff.md" in text and "new\\nline.md" in text  # escaped, one line each
     written = (project / ".kin" / "map.md").read_text(encoding="utf-8")

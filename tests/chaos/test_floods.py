@@ -6,8 +6,8 @@ import json
 import sys
 
 import psutil
-
 from chaos_kit import chaos_env
+
 from shadeos_core.testing import TeamRun, team_processes, wait_for
 
 CAP = 262144

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from chaos_kit import HOSTILE, kin_json_files, poison
-from shadeos_agents.testing import FakeLLM, Reply, Request, call, llm_home
 
+from shadeos_agents.testing import FakeLLM, Reply, Request, call, llm_home
 from shadeos_core.luciorbe import Luciorbe
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.testing import TeamRun, team_processes, wait_for

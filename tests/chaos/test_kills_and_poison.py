@@ -8,8 +8,10 @@ import os
 import random
 import signal
 import time
+from pathlib import Path
 
 from chaos_kit import chaos_env
+
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.testing import TeamRun, team_processes, wait_for
 from shadeos_core.workspace import Workspace
@@ -68,7 +70,7 @@ def test_kills_of_daemons_and_of_the_orchestrator_with_poison_in_the_mail(projec
                          f"{run.output[-3000:]}")
         dead = wait_for(lambda: len(d := json.loads(kin("mail", "dead", "--json", cwd=project, env=env).stdout))
                         >= len(POISONS) and d, 120, lambda: run.output[-3000:])
-        bodies = [json.loads(open(d["path"], encoding="utf-8").read())["body"] for d in dead]
+        bodies = [json.loads(Path(d["path"]).read_text(encoding="utf-8"))["body"] for d in dead]
         assert len(dead) == len(POISONS) and all(d["tries"] == 3 for d in dead), json.dumps([bodies, dead])
         assert sorted(b["poison"] for b in bodies) == sorted(POISONS)  # the poisons, and only them
         assert {d["reason"] for d in dead} == {"rejected"}

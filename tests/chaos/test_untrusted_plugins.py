@@ -7,8 +7,8 @@ import os
 import signal
 
 import pytest
-
 from chaos_kit import chaos_env, install_dist
+
 from shadeos_core.testing import TeamRun, team_processes, wait_for
 
 TEAM = """[team]

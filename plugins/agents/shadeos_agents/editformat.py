@@ -175,7 +175,7 @@ def closest_lines(file_lines: list[str], want: list[str], *, limit: int = 20000)
     best: tuple[float, int] = (0.0, -1)
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(target)
-    for start in range(0, max(1, min(len(file_lines), limit) - size + 1)):
+    for start in range(max(1, min(len(file_lines), limit) - size + 1)):
         window = "\n".join(file_lines[start:start + size])
         matcher.set_seq1(window)
         if matcher.real_quick_ratio() <= best[0] or matcher.quick_ratio() <= best[0]:

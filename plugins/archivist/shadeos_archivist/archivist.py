@@ -18,8 +18,17 @@ from shadeos_core.workspace import Workspace, check_name
 
 from .indexing import Indexer, Progress
 from .journal import Journal
-from .model import (check_keywords, check_link_type, check_metadata, check_namespace, check_stratum,
-                    is_cross_fractal, make_memory, now_iso, words)
+from .model import (
+    check_keywords,
+    check_link_type,
+    check_metadata,
+    check_namespace,
+    check_stratum,
+    is_cross_fractal,
+    make_memory,
+    now_iso,
+    words,
+)
 from .settings import Settings
 from .view import ArchiveView
 
@@ -118,7 +127,7 @@ class Archivist:
         record = make_memory(stratum=strata, content=content, namespace=namespace, summary=summary,
                              keywords=keywords, metadata=metadata, author=author, strata=self.settings.strata)
         self._append([record])
-        return record["id"]
+        return str(record["id"])
 
     def store_many(self, memories: Iterable[Mapping[str, Any]]) -> list[str]:
         """Store several memories (mappings with ``stratum`` and ``content``, and optionally the other
@@ -253,7 +262,7 @@ class Archivist:
     def stats(self) -> dict[str, Any]:
         """Counts per stratum and namespace, links, journal size, backend and index state."""
         self.view.refresh()
-        strata: dict[str, int] = {s: 0 for s in self.settings.strata}
+        strata: dict[str, int] = dict.fromkeys(self.settings.strata, 0)
         namespaces: dict[str, int] = {}
         for record in self.view.memories.values():
             strata[record["stratum"]] = strata.get(record["stratum"], 0) + 1

@@ -270,7 +270,7 @@ def _last_newline(handle: Any, size: int) -> int:
         step = min(_CHUNK, position)
         position -= step
         handle.seek(position)
-        found = handle.read(step).rfind(b"\n")
+        found: int = handle.read(step).rfind(b"\n")
         if found >= 0:
             return position + found
     return -1

@@ -5,7 +5,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from shadeos_core.errors import UsageError
@@ -33,7 +33,7 @@ def new_id() -> str:
 
 def now_iso() -> str:
     """The current UTC time as ``2026-11-20T14:30:00.123456Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def check_stratum(stratum: Any, strata: Sequence[str]) -> str:
@@ -96,10 +96,10 @@ def words(text: str) -> list[str]:
 
 def is_cross_fractal(source: Mapping[str, Any], target: Mapping[str, Any]) -> bool:
     """An edge between memories of different namespaces crosses fractals."""
-    return source["namespace"] != target["namespace"]
+    return bool(source["namespace"] != target["namespace"])
 
 
-def make_memory(*, stratum: str, content: str, namespace: str, summary: str | None, keywords: Any,
+def make_memory(*, stratum: str, content: Any, namespace: str, summary: str | None, keywords: Any,
                 metadata: Any, author: str | None, strata: Sequence[str]) -> dict[str, Any]:
     """A validated ``store`` journal record with a fresh id and creation time."""
     if summary is not None and not isinstance(summary, str):

@@ -142,6 +142,8 @@ class ArchiveView:
 
     def _link(self, record: dict[str, Any]) -> None:
         source, target, kind = record.get("source"), record.get("target"), record.get("type")
+        if not isinstance(source, str) or not isinstance(target, str) or not isinstance(kind, str):
+            return  # a damaged edge names no two memories: nothing to link
         if source not in self.memories or target not in self.memories:
             return  # an end was forgotten before this edge landed: no dangling edge
         self.outgoing.setdefault(source, {}).setdefault((target, kind), record)

@@ -176,7 +176,7 @@ class WhooshBackend(MemoryBackend):
         if searcher is None:
             return 0
         has_checkpoint = searcher.document(id=_CHECKPOINT) is not None
-        return searcher.doc_count() - (1 if has_checkpoint else 0)
+        return int(searcher.doc_count()) - (1 if has_checkpoint else 0)
 
     def close(self) -> None:
         self._drop_handles()

@@ -50,9 +50,10 @@ class SegmentCache:
 
     def forget_except(self, segids: set[str]) -> None:
         """Drop what belongs to segments merged away."""
-        for cache in (self._lengths, self._docs):
-            for key in [k for k in cache if k[0] not in segids]:
-                del cache[key]
+        for key in [k for k in self._lengths if k[0] not in segids]:
+            del self._lengths[key]
+        for docs_key in [k for k in self._docs if k[0] not in segids]:
+            del self._docs[docs_key]
 
 
 def rank(searcher: Any, terms: Sequence[str], *, strata: Sequence[str] | None, namespace: str | None,
@@ -84,7 +85,7 @@ def rank(searcher: Any, terms: Sequence[str], *, strata: Sequence[str] | None, n
         postings = [_postings(reader, FIELD, term) for term in terms]
         if not all(postings):
             continue
-        found = set(min(postings, key=len))
+        found = set(min(postings, key=len).keys())
         for other in postings:
             found.intersection_update(other.keys())
         if namespace is not None:

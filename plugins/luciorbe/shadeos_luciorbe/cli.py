@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rich_click as click
 
@@ -11,13 +12,18 @@ from shadeos_core.cli.output import print_json
 from shadeos_core.durations import format_duration
 from shadeos_core.text import shown
 
+if TYPE_CHECKING:
+    from shadeos_core.janitor import Cleanup
+
+    from .janitor import LuciorbeJanitor
+
 __all__ = ["luciorbe_group", "hooks_group"]
 
 _STATE_STYLE = {"alive": "green", "stale": "yellow", "dead": "red", "malformed": "magenta", "foreign": "cyan"}
 _WOULD = {"removed": "would remove", "quarantined": "would quarantine", "reported": "would report"}
 
 
-def _janitor(app: App, path: Path | None, *, full: bool = True):  # -> LuciorbeJanitor
+def _janitor(app: App, path: Path | None, *, full: bool = True) -> LuciorbeJanitor:
     from .janitor import LuciorbeJanitor
 
     workspace = app.kernel.workspace
@@ -58,7 +64,7 @@ def list_command(app: App, path: Path | None, as_json: bool) -> None:
                + "  (details: kin luciorbe list --json)")
 
 
-def _print_luciorbes(cleanups: list) -> None:
+def _print_luciorbes(cleanups: list[Cleanup]) -> None:
     from rich.markup import escape
     from rich.table import Table
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from luciorbe_testkit import HERE, plant, wait_for
+
 from shadeos_core.workspace import Workspace
 from shadeos_luciorbe.janitor import LuciorbeJanitor
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from luciorbe_testkit import plant, start_time
+
 from shadeos_core.fsio import atomic_write_json, read_json
 from shadeos_core.workspace import Workspace
 from shadeos_luciorbe import guard

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from luciorbe_testkit import plant, start_time, wait_for
+
 from shadeos_core.workspace import Workspace
 from shadeos_luciorbe.janitor import LuciorbeJanitor
 

@@ -30,7 +30,7 @@ class TokenCache:
     def __init__(self, path: Path, counter: str) -> None:
         self.path = path
         self.counter = counter
-        self.entries: dict[str, list] = {}
+        self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         self.saved_at = 0.0
 

@@ -45,7 +45,7 @@ def _load_offline(name: str) -> Any:
     def refuse_network(blobpath: str) -> bytes:
         if "://" in blobpath:
             raise _Offline(blobpath)
-        return original(blobpath)
+        return bytes(original(blobpath))
 
     loader.read_file = refuse_network
     try:

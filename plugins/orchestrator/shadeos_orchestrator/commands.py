@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 import rich_click as click
+from click.exceptions import Exit
 
 from shadeos_core.cli.app import App
 from shadeos_core.cli.output import print_json, print_table, shown
@@ -59,7 +60,7 @@ def stop(app: App, team: str | None, timeout: float, no_wait: bool, as_json: boo
             word = "stopped" if r["stopped"] else ("stopping" if no_wait else "still stopping")
             click.echo(f"team {r['team']} (pid {r['pid']}): {word}")
     if not no_wait and not all(r["stopped"] for r in results):
-        raise click.exceptions.Exit(1)
+        raise Exit(1)
 
 
 @click.group("task")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from shadeos_core.mailbox import Mailbox
 from shadeos_core.tasks import Task, TaskQueue, TaskRetries, addressed_to
@@ -27,9 +28,9 @@ class TaskFlow:
         self.sent: dict[str, str] = {}  # task id -> the message that handed it over (while it is held)
         self.said_waiting: set[str] = set()  # tasks said to wait for a daemon this team does not have
 
-    def step(self, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict]]:
+    def step(self, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict[str, Any]]]:
         """Returns events ``(daemon_id or None for the team, kind, data)``."""
-        events: list[tuple[str | None, str, dict]] = []
+        events: list[tuple[str | None, str, dict[str, Any]]] = []
         before, self.held = self.held, {}
         for task in self.queue.list("claimed"):
             child = children.get(task.holder or "")
@@ -87,7 +88,7 @@ class TaskFlow:
             return f"holder {child.daemon_id} went silent", True
         return "", False
 
-    def _no_taker(self, task: Task, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict]]:
+    def _no_taker(self, task: Task, children: Mapping[str, Child]) -> list[tuple[str | None, str, dict[str, Any]]]:
         """Said once per task: it waits because no daemon of this team may ever take it."""
         if task.id in self.said_waiting or any(addressed_to(task.to, c.daemon_id) and self.accepts(c)
                                                for c in children.values()):
@@ -97,7 +98,7 @@ class TaskFlow:
                "no daemon of this team takes tasks")
         return [(None, "task", {"task": task.id, "event": "waits", "reason": why, "text": task.text})]
 
-    def _given_back(self, daemon_id: str, held: Task) -> list[tuple[str | None, str, dict]]:
+    def _given_back(self, daemon_id: str, held: Task) -> list[tuple[str | None, str, dict[str, Any]]]:
         """What its holder did with a task it no longer holds: failing it is told; completing it is not news."""
         task = self.queue.get(held.id)
         if task is None or task.failures <= held.failures or task.state not in ("queued", "failed"):

@@ -8,7 +8,6 @@ import signal
 import time
 
 import pytest
-
 from orchestrator_testkit import luciorbes, team_processes, team_toml, wait_for
 
 NAMES = [f"d{i}" for i in range(10)]

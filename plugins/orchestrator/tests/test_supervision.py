@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import psutil
-
 from orchestrator_testkit import child_env, luciorbes, team_processes, team_toml, wait_for
 
 

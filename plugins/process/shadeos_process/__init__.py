@@ -31,13 +31,29 @@ _WHERE = {
 if TYPE_CHECKING:
     from shadeos_core.execution import CommandSpec, ExecutionResult
 
-    from .api import (ExecutionMode, ProcessInfo, cleanup_finished_processes, communicate_with_process,
-                      execute_command, get_active_processes, read_from_process, read_until, wait_for_process,
-                      write_to_process)
+    from .api import (
+        ExecutionMode,
+        ProcessInfo,
+        cleanup_finished_processes,
+        communicate_with_process,
+        execute_command,
+        get_active_processes,
+        read_from_process,
+        read_until,
+        wait_for_process,
+        write_to_process,
+    )
     from .modes import BackgroundMode, BlockingMode, InteractiveMode, MonitoredMode
     from .spawn import CommandNotFound
-    from .termination import (TreeKill, interrupt_process, kill_process, kill_process_tree,
-                              kill_processes_by_name, send_signal_to_process, terminate_process)
+    from .termination import (
+        TreeKill,
+        interrupt_process,
+        kill_process,
+        kill_process_tree,
+        kill_processes_by_name,
+        send_signal_to_process,
+        terminate_process,
+    )
 
 
 def __getattr__(name: str) -> Any:

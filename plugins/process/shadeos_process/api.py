@@ -86,7 +86,8 @@ def execute_command(cmd: str | Sequence[str], mode: ExecutionMode | str = Execut
     spec = CommandSpec(argv, cwd=cwd, env=env, timeout=timeout, capture=capture, name=name, owner=owner)
     callbacks = {k: v for k, v in (("on_output", on_output), ("on_error", on_error), ("on_complete", on_complete))
                  if v is not None}
-    return runner.run(spec, **callbacks)
+    result: ExecutionResult = runner.run(spec, **callbacks)
+    return result
 
 
 def write_to_process(pid: int, data: str | bytes) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from shadeos_core.daemon import CycleResult, Daemon, Injection
 from shadeos_core.durations import format_duration
@@ -40,7 +40,7 @@ class CommandDaemon(Daemon):
     """Runs ``command`` once per cycle; exit code, duration and output tail go to its luciorbe and a ``command`` event."""
 
     description = "run a program once per cycle (exit code, duration and output tail reported)"
-    OPTIONS = {"command": list, "mode": str, "timeout": "duration", "shell": bool, "env": dict, "cwd": str}
+    OPTIONS: ClassVar[dict[str, Any]] = {"command": list, "mode": str, "timeout": "duration", "shell": bool, "env": dict, "cwd": str}
 
     def setup(self) -> None:
         where = f"team {self.team.name!r}, daemon {self.name!r}"

@@ -134,7 +134,7 @@ def kill_command(app: App, target: str, tree: bool, force: bool, timeout: float,
 
     grace = 0.0 if force else timeout
     pids = resolve_target(app.kernel.workspace, target)
-    out = []
+    out: list[dict[str, Any]] = []
     if pids is None:
         killed = kill_processes_by_name(target, force=force, timeout=grace)
         if not killed:

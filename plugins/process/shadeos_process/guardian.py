@@ -123,10 +123,10 @@ def targets(children: dict[int, float | None], table: dict[int, tuple[int, int, 
         kids.setdefault(info[0], []).append(pid)
     roots = []
     for pid, started in children.items():
-        info = table.get(pid)
-        if info is not None and (started is None or not _same(info, started)):
+        found = table.get(pid)
+        if found is not None and (started is None or not _same(found, started)):
             continue  # reused (or, with None, not there when registered): not ours
-        if info is not None:
+        if found is not None:
             roots.append(pid)
         roots.extend(p for p, i in table.items() if p != pid and (i[1] == pid or i[2] == pid))
     chosen: dict[int, float] = {}

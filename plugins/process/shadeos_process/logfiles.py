@@ -70,7 +70,7 @@ def follow(paths: list[Path], *, out: TextIO = sys.stdout, interval: float = 0.2
     offsets = dict(start or {})
     for path in paths:
         offsets.setdefault(path, path.stat().st_size if path.exists() else 0)
-    pending: dict[Path, bytes] = {p: b"" for p in paths}
+    pending: dict[Path, bytes] = dict.fromkeys(paths, b"")
     while True:
         for path in paths:
             try:

@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from shadeos_core.execution import CommandSpec, ExecutionResult
 from shadeos_core.execution import ExecutionMode as ModeBase
@@ -24,6 +24,9 @@ from .managed import ManagedProcess
 from .records import ProcessRecord, create_time, read_records, remove_record, write_record
 from .spawn import safe_name, spawn
 from .termination import kill_process_tree
+
+if TYPE_CHECKING:
+    from .collect import Collector
 
 __all__ = ["ProcessMode", "BlockingMode", "BackgroundMode", "InteractiveMode", "MonitoredMode", "MODES",
            "UNKNOWN_EXIT", "DEFAULT_GRACE"]
@@ -127,7 +130,7 @@ class ProcessMode(ModeBase):
     def _record(self, pid: int) -> ProcessRecord | None:
         if self.workspace is None:
             return None
-        for path, record in read_records(self.workspace):
+        for _path, record in read_records(self.workspace):
             if isinstance(record, ProcessRecord) and record.pid == pid:
                 return record
         return None
@@ -151,7 +154,7 @@ class BlockingMode(ProcessMode):
     #: Seconds a blocking command may run before it is recorded under ``.kin/run/processes/``.
     RECORD_AFTER = 0.05
 
-    def _collect(self, entry: ManagedProcess, spec: CommandSpec, collector: Any) -> bool:
+    def _collect(self, entry: ManagedProcess, spec: CommandSpec, collector: Collector) -> bool:
         """Read to the end within the timeout (False if it expires), writing the record once past ``RECORD_AFTER``."""
         first = self.RECORD_AFTER if spec.timeout is None else min(self.RECORD_AFTER, spec.timeout)
         if collector.run(first):

@@ -7,9 +7,17 @@ import threading
 import pytest
 
 from shadeos_core import KinError
-from shadeos_process import (ExecutionMode, cleanup_finished_processes, communicate_with_process,
-                             execute_command, get_active_processes, read_from_process, read_until,
-                             wait_for_process, write_to_process)
+from shadeos_process import (
+    ExecutionMode,
+    cleanup_finished_processes,
+    communicate_with_process,
+    execute_command,
+    get_active_processes,
+    read_from_process,
+    read_until,
+    wait_for_process,
+    write_to_process,
+)
 
 
 def test_interactive_python_session_answers(project, reaper):
