@@ -138,6 +138,10 @@ def _paced_cycles(sup: Any, pids: list[int], rounds: int, per_round: int) -> Pai
     return out
 
 
+#: Pause before each restart and each interpreter start, so neither competes with the runner started just before.
+SETTLE_S = 1.0
+
+
 def bench_cycle(n: int, rounds: int, per_round: int, restarts: int) -> list[dict[str, Any]]:
     sup = _supervisor(_kernel(_workspace(n)))
     try:
@@ -149,6 +153,7 @@ def bench_cycle(n: int, rounds: int, per_round: int, restarts: int) -> list[dict
         def kill_and_wait(count: int) -> list[float]:
             out = []
             for _ in range(count):
+                time.sleep(SETTLE_S)  # the daemon restarted last has finished starting: both sides start quiet
                 child = next(victims)
                 old = child.pid
                 began = time.perf_counter()
@@ -160,6 +165,7 @@ def bench_cycle(n: int, rounds: int, per_round: int, restarts: int) -> list[dict
         def interpreter(count: int) -> list[float]:
             out = []
             for _ in range(count):
+                time.sleep(SETTLE_S)
                 began = time.perf_counter()
                 subprocess.run([sys.executable, "-c", "import shadeos_core.runner"], check=True)
                 out.append(time.perf_counter() - began)
