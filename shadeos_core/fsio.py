@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "locked_append", "file_lock", "read_json",
-           "loads_json", "dumps_json", "fsync_dir"]
+           "loads_json", "dumps_json", "fsync_dir", "is_atomic_temp"]
+
+#: The name an atomic write gives its temporary file: ``.<target name>.<8 random characters>.tmp``.
+_TEMP_SUFFIX = ".tmp"
+_TEMP_RANDOM = 8  # tempfile's random part
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False, mode: int = 0o644) -> None:
@@ -21,7 +25,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool
     data and the rename are durable when this returns.
     """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -36,6 +40,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, fsync: bool
         raise
     if fsync:
         fsync_dir(target.parent)
+
+
+def is_atomic_temp(name: str) -> bool:
+    """Whether a file name is one an atomic write uses for its content on the way to its target: a file that
+    exists for a moment and must never be counted, listed or indexed as project content."""
+    if not (name.startswith(".") and name.endswith(_TEMP_SUFFIX)):
+        return False
+    stem = name[1:-len(_TEMP_SUFFIX)]  # <target name>.<random>
+    target, dot, random = stem.rpartition(".")
+    return bool(dot and target) and len(random) == _TEMP_RANDOM and random.replace("_", "").isalnum()
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, fsync: bool = False) -> None:

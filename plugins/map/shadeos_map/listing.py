@@ -5,6 +5,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from shadeos_core.fsio import is_atomic_temp
+
 from .config import MapConfig
 
 __all__ = ["list_files", "git_files", "walk_files", "EXCLUDED_DIRS", "PathFilter"]
@@ -55,8 +57,9 @@ def walk_files(root: Path) -> list[str]:
 
 
 class PathFilter:
-    """Whether a listed path belongs in the map: not ``.kin/``, not a luciorbe, not the map itself,
-    inside ``[map] include`` (when set) and outside ``[map] exclude``."""
+    """Whether a listed path belongs in the map: not ``.kin/``, not a luciorbe, not the temporary file of an
+    atomic write (a luciorbe's or an agent's edit on its way: listed by chance, gone a moment later), not the
+    map itself, inside ``[map] include`` (when set) and outside ``[map] exclude``."""
 
     def __init__(self, root: Path, config: MapConfig) -> None:
         self.include, self.exclude = config.include_globs, config.exclude_globs
@@ -67,7 +70,8 @@ class PathFilter:
 
     def __call__(self, rel: str) -> bool:
         parts = rel.split("/")
-        if parts[0] == ".kin" or parts[-1].startswith(".luciorbe") or rel == self.output_rel:
+        if parts[0] == ".kin" or parts[-1].startswith(".luciorbe") or is_atomic_temp(parts[-1]) \
+                or rel == self.output_rel:
             return False
         if self.include and not self.include.match(rel):
             return False

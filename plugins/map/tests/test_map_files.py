@@ -20,10 +20,15 @@ def test_git_tree_lists_tracked_and_untracked_but_not_ignored_nor_binary(git_rep
     subprocess.run(["git", "commit", "-q", "-m", "files"], cwd=git_repo, check=True)
     write("notes/untracked.md", words(3))
     (git_repo / ".luciorbe.team.worker").write_text('{"schema": 1}')
+    # atomic writes on their way (a luciorbe's, an edit's) exist for a moment: a scan that lists one skips it
+    (git_repo / "..luciorbe.team.worker.x1y2z3_q.tmp").write_text('{"schema": 1, "a": "b c d"}')
+    write("docs/.tracked.md.abc12345.tmp", words(50))
+    write("docs/.draft.tmp", words(2))  # a user's own file of that kind stays
     data, _ = kin_words("map", "--json", "--write", cwd=git_repo)
     paths = _paths(data)
-    assert {"docs/tracked.md", "notes/untracked.md", ".gitignore", "kin.toml"} <= paths
-    assert not paths & {"ignored.md", "build/out.txt", "logo.png", ".luciorbe.team.worker", ".kin/map.md"}
+    assert {"docs/tracked.md", "notes/untracked.md", ".gitignore", "kin.toml", "docs/.draft.tmp"} <= paths
+    assert not paths & {"ignored.md", "build/out.txt", "logo.png", ".luciorbe.team.worker", ".kin/map.md",
+                        "..luciorbe.team.worker.x1y2z3_q.tmp", "docs/.tracked.md.abc12345.tmp"}
     assert data["skipped_binary"] == 1
     assert not any(p.startswith(".kin/") for p in paths)
 

@@ -32,13 +32,20 @@ def map_progress(project: Path, kin) -> str:
     return next((d.get("progress") or "" for d in state.get("daemons", []) if d.get("name") == "map"), "")
 
 
+def described(project: Path, kin, run: TeamRun) -> str:
+    """What a failed wait saw: the team's output, what kin status said and the map's luciorbe."""
+    status = kin("status", "--json", cwd=project, env=words_env())
+    luciorbes = {p.name: p.read_text() for p in project.glob(".luciorbe.*")}
+    return f"{run.output}\nkin status (exit {status.returncode}): {status.stdout}{status.stderr}\nluciorbes: {luciorbes}"
+
+
 def test_kin_status_follows_the_phase_the_watcher_publishes(project, write, kin):
     write("kin.toml", '[map]\nbudget = 1000\nexclude = ["*.toml"]\n')
     write("teams/t.toml", TEAM)
     write("doc.md", words(100))
     run = TeamRun(project, "t", words_env())
     try:
-        wait_for(lambda: map_progress(project, kin) == "100 tokens, expansion", 30, lambda: run.output)
+        wait_for(lambda: map_progress(project, kin) == "100 tokens, expansion", 30, lambda: described(project, kin, run))
         write("big.md", words(700))  # 80 % of the budget: convergence, found by the watcher, not by a cycle
         wait_for(lambda: phase_file(project).get("phase") == "convergence", 30, lambda: run.output)
         wait_for(lambda: map_progress(project, kin) == "800 tokens, convergence", 30,
