@@ -30,7 +30,7 @@ from .errors import KinError, UsageError
 from .inotify import Alarm, DirectoryWaiter
 from .kernel import Kernel
 from .lifeline import die_with_parent
-from .mailbox import Mailbox, Message
+from .mailbox import Mailbox, Message, send_from_pool
 from .runspec import read_spec
 from .status_relay import StatusRelay
 
@@ -139,6 +139,8 @@ class DaemonRunner:
         messages = self.mailbox.receive(limit=1 if self.probation else None)
         delivered = []
         for message in messages:
+            self.daemon.emit("message", received=message.name, sender=message.sender, message_kind=message.kind,
+                             tries=message.tries)
             if message.kind == "action" and isinstance(message.body, dict):
                 self._action(message)
             else:
@@ -241,6 +243,7 @@ class DaemonRunner:
     # -- the whole life ------------------------------------------------------------------
     def run(self) -> int:
         daemon = self.daemon
+        send_from_pool(self.kernel.workspace)  # a daemon sends for its whole life: its message files are made ahead
         recovered = self.mailbox.recover()
         if recovered:
             log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
