@@ -15,7 +15,6 @@ on with the next one. ``kin mail dead`` lists them.
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import logging
 import os
@@ -30,8 +29,7 @@ from .errors import UsageError
 from .fsio import atomic_write_json, dumps_json, loads_json, read_json
 from .workspace import Workspace, check_name
 
-__all__ = ["Mailbox", "Message", "PRIORITIES", "priority_value", "MAX_DELIVERIES", "DeadLetter", "dead_letters",
-           "send_from_pool"]
+__all__ = ["Mailbox", "Message", "PRIORITIES", "priority_value", "MAX_DELIVERIES", "DeadLetter", "dead_letters"]
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +40,6 @@ _TRY = re.compile(r"^(?P<base>.+?)(?:\.r(?P<try>\d+))?\.json$")
 _SEQ = itertools.count()
 _SEQ_LOCK = threading.Lock()
 _SENDERS: dict[tuple[str, str], Mailbox] = {}
-#: Workspaces whose sends in this process fill files made ahead of time (see :mod:`.mailpool`).
-_POOLED: set[str] = set()
-
-
-def send_from_pool(workspace: Workspace) -> None:
-    """Make this process's sends into ``workspace`` fill empty files a thread makes ahead of time instead of
-    creating each file on the spot (for long-lived senders: the daemon runner turns it on)."""
-    _POOLED.add(str(workspace.root))
 
 
 def priority_value(priority: int | str) -> int:
@@ -141,38 +131,10 @@ class Mailbox:
         return message
 
     def _write(self, name: str, payload: bytes) -> None:
-        if str(self.workspace.root) in _POOLED and self._write_ready(name, payload):
-            return
         tmp = self.tmp / name
         with open(tmp, "wb") as handle:
             handle.write(payload)
         os.rename(tmp, self.new / name)
-
-    def _write_ready(self, name: str, payload: bytes) -> bool:
-        """Fill a file the pool made ahead of time and rename it into ``new/``; False when none was at hand."""
-        from .mailpool import pool_for
-
-        ready = pool_for(self.workspace.kin_dir / "run").take()
-        if ready is None:
-            return False
-        try:
-            fd = os.open(ready, os.O_WRONLY | os.O_CLOEXEC)
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-            os.rename(ready, self.new / name)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(ready)
-            if isinstance(exc, FileNotFoundError):
-                raise  # the mailbox went: deliver() makes it again
-            if exc.errno == errno.EXDEV:  # the pool is on another file system than this mailbox
-                _POOLED.discard(str(self.workspace.root))
-                return False
-            raise
-        return True
 
     # -- receiving ---------------------------------------------------------
     def recover(self) -> int:

@@ -30,7 +30,7 @@ from .errors import KinError, UsageError
 from .inotify import Alarm, DirectoryWaiter
 from .kernel import Kernel
 from .lifeline import die_with_parent
-from .mailbox import Mailbox, Message, send_from_pool
+from .mailbox import Mailbox, Message
 from .runspec import read_spec
 from .status_relay import StatusRelay
 
@@ -243,7 +243,6 @@ class DaemonRunner:
     # -- the whole life ------------------------------------------------------------------
     def run(self) -> int:
         daemon = self.daemon
-        send_from_pool(self.kernel.workspace)  # a daemon sends for its whole life: its message files are made ahead
         recovered = self.mailbox.recover()
         if recovered:
             log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
