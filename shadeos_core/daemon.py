@@ -133,7 +133,9 @@ class Daemon:
             raise KinError(f"{self.daemon_id!r} may not message {target!r}",
                            hint=f"add it to talks_to in the team file (now: {', '.join(allowed) or 'nobody'})")
         full = target if "." in target else f"{self.team.name}.{target}"
-        return Mailbox.send(self.workspace, full, message, sender=self.daemon_id, priority=priority, kind=kind)
+        sent = Mailbox.send(self.workspace, full, message, sender=self.daemon_id, priority=priority, kind=kind)
+        self.emit("message", sent=sent.name, to=full, message_kind=kind)
+        return sent
 
     @contextlib.contextmanager
     def luciorbe(self, directory: str | os.PathLike[str] = ".", task: str = "", **fields: Any) -> Iterator[LuciorbeHandle]:
@@ -146,7 +148,10 @@ class Daemon:
         """Claim the oldest queued task this daemon may take (``None`` when there is none)."""
         from .tasks import TaskQueue
 
-        return TaskQueue(self.workspace).claim(self.daemon_id, pid=os.getpid())
+        task = TaskQueue(self.workspace).claim(self.daemon_id, pid=os.getpid())
+        if task is not None:
+            self.emit("task", action="claimed", task=task.id, by=task.by)
+        return task
 
     def task_of(self, message: Message) -> Task | None:
         """The task a ``"task"`` message hands over, if this daemon still holds it (else ``None``)."""
@@ -157,14 +162,20 @@ class Daemon:
         if not isinstance(task_id, str):
             return None
         task = TaskQueue(self.workspace).get(task_id)
-        return task if task is not None and task.state == "claimed" and task.holder == self.daemon_id else None
+        if task is None or task.state != "claimed" or task.holder != self.daemon_id:
+            return None
+        self.emit("task", action="claimed", task=task.id, by=task.by)
+        return task
 
     def complete_task(self, task: Task | str, result: Any = None) -> bool:
         """Mark a task this daemon holds as done; False when it was taken back meanwhile."""
         from .tasks import TaskQueue
 
         task_id = task if isinstance(task, str) else task.id
-        return TaskQueue(self.workspace).complete(task_id, holder=self.daemon_id, result=result) is not None
+        done = TaskQueue(self.workspace).complete(task_id, holder=self.daemon_id, result=result) is not None
+        if done:
+            self.emit("task", action="completed", task=task_id)
+        return done
 
     def release_task(self, task: Task | str, reason: str = "", *, failed: bool = False) -> bool:
         """Give a held task back to the queue for another daemon; ``failed`` when this daemon failed it (it then
@@ -172,8 +183,11 @@ class Daemon:
         from .tasks import TaskQueue
 
         task_id = task if isinstance(task, str) else task.id
-        return TaskQueue(self.workspace).release(task_id, holder=self.daemon_id, reason=reason,
-                                                 failed=failed) is not None
+        released = TaskQueue(self.workspace).release(task_id, holder=self.daemon_id, reason=reason,
+                                                     failed=failed) is not None
+        if released:
+            self.emit("task", action="failed" if failed else "requeued", task=task_id, reason=reason[:300])
+        return released
 
     def emit(self, kind: str, **data: Any) -> None:
         """Broadcast a ``daemon_event`` from this daemon."""

@@ -8,7 +8,8 @@ from typing import Any
 __all__ = ["DaemonEvent", "EVENT_KINDS"]
 
 EVENT_KINDS = frozenset(
-    {"started", "cycle", "message", "stopped", "crashed", "restarted", "fatal", "late", "conflict", "phase", "task", "state"}
+    {"started", "cycle", "message", "stopped", "crashed", "restarted", "fatal", "late", "conflict", "phase", "task", "state",
+     "command", "edit", "commit", "agent_cycle", "model_call", "tool_call"}
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from .coders import Coder, CoderResult, Job
@@ -71,7 +72,15 @@ class BuiltinCoder(Coder):
         return CoderResult("error", error=f"stopped after max_steps = {limit} turns without finishing", steps=steps)
 
     def _dispatch(self, job: Job, call: Any) -> tuple[str, str, str | None]:
-        """Run one tool call: ``(output for the model, step outcome, path it concerned)``."""
+        """Run one tool call: ``(output for the model, step outcome, path it concerned)``; a ``tool_call`` event
+        tells the team."""
+        began = time.perf_counter()
+        output, outcome, path = self._run_tool(job, call)
+        self.agent.emit("tool_call", tool=str(call.name), ok=outcome == "ok", outcome=outcome,
+                        duration=round(time.perf_counter() - began, 4), **({"path": path} if path else {}))
+        return output, outcome, path
+
+    def _run_tool(self, job: Job, call: Any) -> tuple[str, str, str | None]:
         tools = self.agent.tools
         args = call.arguments if isinstance(call.arguments, dict) else {}
         path = args.get("path") if isinstance(args.get("path"), str) else None
@@ -127,7 +136,11 @@ class BuiltinCoder(Coder):
                     feedback = (f"Your reply holds no SEARCH/REPLACE block. {FORMAT_HELP}\n\nIf there is nothing to "
                                 f"change, reply exactly: {NOTHING}")
                 else:
+                    before = len(steps)
                     failures = self._apply(gate, blocks, steps)
+                    for done in steps[before:]:
+                        agent.emit("tool_call", tool="search_replace", ok=done["outcome"] == "ok",
+                                   outcome=done["outcome"], path=done["path"])
                     if not failures:
                         return self._outcome(job, steps, f"applied {len(blocks)} edit(s)")
                     feedback = ("These blocks were not applied:\n" + "\n\n".join(failures) +

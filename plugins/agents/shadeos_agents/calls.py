@@ -113,14 +113,17 @@ class ModelClient:
     """Calls one ``llm`` model within a timeout, retrying what may succeed on another attempt.
 
     ``on_usage(input_tokens, output_tokens, estimated)`` is told what each
-    answer cost; ``estimate(text)`` counts tokens when a provider reports none.
+    answer cost; ``estimate(text)`` counts tokens when a provider reports none;
+    ``on_call(duration, input_tokens, output_tokens, error)`` is told of each
+    attempt, answered or failed (``error`` is then a short line).
     """
 
     def __init__(self, model: Any, *, timeout: float, retries: int, backoff: float, budget: Budget | None,
                  key_hint: str, estimate: Callable[[str], int],
                  on_usage: Callable[[int, int, bool], None] = lambda i, o, e: None,
                  on_retry: Callable[[ModelError, float], None] = lambda err, pause: None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_call: Callable[[float, int, int, str | None], None] = lambda d, i, o, e: None) -> None:
         self.model = model
         self.timeout = timeout
         self.retries = retries
@@ -131,6 +134,7 @@ class ModelClient:
         self.on_usage = on_usage
         self.on_retry = on_retry
         self.sleep = sleep
+        self.on_call = on_call
         self.calls = 0
 
     @property
@@ -164,6 +168,16 @@ class ModelClient:
         raise failure
 
     def _once(self, start: Callable[[], Any], sent: str) -> Reply:
+        began = time.perf_counter()
+        try:
+            reply = self._answer(start, sent)
+        except (ModelError, NoKey) as exc:
+            self.on_call(time.perf_counter() - began, 0, 0, str(exc)[:300])
+            raise
+        self.on_call(time.perf_counter() - began, reply.input_tokens, reply.output_tokens, None)
+        return reply
+
+    def _answer(self, start: Callable[[], Any], sent: str) -> Reply:
         box: dict[str, Any] = {}
 
         def work() -> None:

@@ -257,6 +257,7 @@ class AgentDaemon(Daemon):
             if task.to and (task.to == self.daemon_id or task.to == self.name):
                 claimed = queue.claim(self.daemon_id, task_id=task.id)
                 if claimed is not None:
+                    self.emit("task", action="claimed", task=claimed.id, by=claimed.by)
                     return claimed, "queue"
         return None, "model"
 
@@ -392,7 +393,8 @@ class AgentDaemon(Daemon):
             self._model_client = ModelClient(model, timeout=self.settings.timeout, retries=self.settings.retries,
                                       backoff=self.settings.backoff, budget=budget,
                                       key_hint=key_state(model).how_to_set or "llm keys set <provider>",
-                                      estimate=self.count_tokens, on_usage=self._on_usage, on_retry=self._on_retry)
+                                      estimate=self.count_tokens, on_usage=self._on_usage, on_retry=self._on_retry,
+                                      on_call=self._on_model_call)
         return self._model_client
 
     def _key_missing(self, client: ModelClient) -> str:
@@ -417,6 +419,10 @@ class AgentDaemon(Daemon):
         assert client is not None and client.budget is not None
         client.budget.ledger.add(input_tokens + output_tokens)
         self._home(input_tokens=self.totals["input_tokens"], output_tokens=self.totals["output_tokens"])
+
+    def _on_model_call(self, duration: float, input_tokens: int, output_tokens: int, error: str | None) -> None:
+        self.emit("model_call", model=self.model_id, input_tokens=input_tokens, output_tokens=output_tokens,
+                  duration=round(duration, 4), **({"error": error} if error else {}))
 
     def _on_retry(self, error: Any, pause: float) -> None:
         self.log.warning("%s: model %s: %s; retrying in %.1fs", self.daemon_id, self.model_id, error, pause)
