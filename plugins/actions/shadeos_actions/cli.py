@@ -102,7 +102,9 @@ def stats(app: App, since: str | None, as_json: bool) -> None:
         return
 
     def secs(v: float | None) -> str:
-        return "" if v is None else f"{v:.3g}s"
+        if v is None:
+            return ""
+        return f"{v * 1e3:.3g} ms" if v < 1 else f"{v:.3g} s"
 
     print_table(["daemon", "kind", "count", "p50", "p95", "tokens in", "tokens out", "failed", "spend"],
                 [(r["daemon"] or "(team)", r["kind"], r["count"], secs(r["p50"]), secs(r["p95"]), r["input_tokens"],
