@@ -96,6 +96,9 @@ def columns(daemons: Sequence[dict[str, Any]], phases: Mapping[str, str] | None 
         Column("task", 1, lambda d, now: shown(d.get("task") or ""), least=10, enough=24),
         Column("progress", 2, _progress, least=8, enough=16),
     ]
+    if any(d.get("place") for d in daemons):
+        # where a daemon started through a mode that places it elsewhere runs (a node of a Ray cluster)
+        shown_columns.append(Column("place", 3, lambda d, now: shown(d.get("place") or "local"), least=12, enough=40))
     if any(d.get("model") for d in daemons):
         shown_columns += [Column("model", 6, lambda d, now: shown(d.get("model") or ""), least=8, enough=20),
                           Column("tokens", 7, lambda d, now: tokens_cell(d))]

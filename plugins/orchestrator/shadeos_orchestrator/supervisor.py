@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from shadeos_core.diskfaults import disk_fault, recovered
 from shadeos_core.errors import ConfigError, KinError
 from shadeos_core.events import DaemonEvent
-from shadeos_core.execution import CommandSpec
+from shadeos_core.execution import PLACED_ENV, CommandSpec, read_place
 from shadeos_core.logcap import LogLimits, rotate_if_over
 from shadeos_core.luciorbe import iso_now
 from shadeos_core.luciorbe_guard import clean_record
@@ -45,7 +45,7 @@ from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .orphans import DAEMON_ENV, Orphans
 from .phase import PhaseReader
-from .starter import NO_BACKGROUND, ModeStarter, ProcessStarter
+from .starter import LOCAL, NO_BACKGROUND, ModeStarter, ProcessStarter, daemon_mode
 from .states import DEFAULT_CYCLE, ENDED, RUNNING, STOPPING, UP, Child, Policy
 from .taskflow import TaskFlow
 from .teamlock import TeamLock
@@ -96,6 +96,8 @@ class Supervisor:
                               f"= {self.settings.max_daemons}", where=str(self.workspace.config_path),
                               hint="raise max_daemons in kin.toml if the machine can hold them, or split the team")
         self.children: dict[str, Child] = {s.daemon_id: Child(s, Policy.of(s, team)) for s in members}
+        # how each daemon is started: background, or a mode that places it elsewhere (a Ray cluster)
+        self.modes: dict[str, str] = {s.daemon_id: daemon_mode(s, kernel) for s in members}
         self.starts = StartPace(self.settings.start_rate)
         self.log_limits = LogLimits.from_workspace(self.workspace)
         self.orphans = Orphans()
@@ -279,8 +281,13 @@ class Supervisor:
 
     def _start(self, child: Child, now: float, wall: float) -> None:
         err_from = _size(self._err_path(child))
+        mode = self.modes[child.daemon_id]
         try:
-            started = self.starter.start(self._command(child))
+            command = self._command(child)
+            if mode == LOCAL:
+                started = self.starter.start(command)
+            else:  # only a starter that can start through other modes is asked to (see ProcessStarter.start)
+                started = self.starter.start(command, mode=mode)  # type: ignore[call-arg]
         except OSError as exc:
             if not disk_fault(exc, exc.filename or self.workspace.kin_dir, on_report=self._disk_report):
                 self._apply(child, child.spawn_failed(f"{type(exc).__name__}: {exc}", now))
@@ -300,10 +307,16 @@ class Supervisor:
             spec_file: Path | None = write_spec(self.workspace, self.team, child.spec)
         except UnserialisableSpec:
             spec_file = None  # values JSON cannot hold: the runner reads the team files itself
+        mode = self.modes[child.daemon_id]
+        env = {"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id}
+        resources = None
+        if mode != LOCAL:
+            env[PLACED_ENV] = mode  # the daemon knows it already runs where the mode placed it
+            wanted = child.spec.options.get("resources")
+            resources = wanted if isinstance(wanted, dict) else None
         return CommandSpec(argv=runner_argv(self.team.name, child.name, cwd=self._argv_cwd, spec=spec_file),
-                           cwd=str(self.workspace.root),
-                           env={"KIN_PARENT_PID": str(os.getpid()), DAEMON_ENV: child.daemon_id},
-                           name=child.daemon_id, owner=child.daemon_id)
+                           cwd=str(self.workspace.root), env=env, name=child.daemon_id, owner=child.daemon_id,
+                           resources=resources)
 
     def begin_stop(self, child: Child, *, restart: bool, reason: str) -> None:
         """Stop ``child``'s whole tree in the background (graceful, then forced after its stop_timeout)."""
@@ -522,6 +535,7 @@ class Supervisor:
                 "held_task": held.id if held else None,
                 "failing": _text(home.extra.get("failing")) if home and child.alive else None,
                 "last_error": self._last_error(child),
+                "place": self._place(child),
                 **{key: home.extra.get(key) if home else None for key in MODEL_FIELDS},
             })
         return {"pid": os.getpid(), "pid_started": self.lock_started, "started_at": self.started_at,
@@ -537,6 +551,13 @@ class Supervisor:
         if not hasattr(self, "_own_started"):
             self._own_started = psutil.Process().create_time()
         return self._own_started
+
+    def _place(self, child: Child) -> str | None:
+        """Where a daemon started through a mode that places it elsewhere runs (``None`` for a local one)."""
+        if self.modes.get(child.daemon_id, LOCAL) == LOCAL or child.pid is None or not child.alive:
+            return None
+        place = read_place(self.workspace, child.pid)
+        return str(place["where"]) if place else None
 
     def _last_error(self, child: Child) -> str | None:
         """The last line a daemon that ended badly wrote on stderr in its last life (read once per life)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import rich_click as click
 
@@ -16,22 +16,27 @@ __all__ = ["exec_command", "ps_command", "kill_command", "logs_command", "EXIT_T
 
 #: ``kin exec`` exits with this when ``--timeout`` expired (as coreutils ``timeout`` does).
 EXIT_TIMEOUT = 124
+#: The modes of this plugin; ``kin exec --mode`` also takes any mode another plugin registered.
+LOCAL_MODES = ("blocking", "background", "monitored", "interactive")
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True})
-@click.option("--mode", type=click.Choice(["blocking", "background", "monitored", "interactive"]),
-              default="blocking", show_default=True,
+@click.option("--mode", default="blocking", show_default=True, metavar="MODE",
               help="blocking: output to this terminal; background: output to .kin/logs/<name>.out|.err; "
                    "monitored: lines relayed as they arrive; interactive: monitored, and what you type (or pipe "
-                   "in) goes to its input, line by line, until end of input (Ctrl+D).")
+                   "in) goes to its input, line by line, until end of input (Ctrl+D); any other installed mode "
+                   "(ray: on the cluster of kin.toml's [ray] address), output to this terminal.")
 @click.option("--timeout", type=float, default=None, metavar="S",
               help="Stop the whole process tree after S seconds (exit 124).")
 @click.option("--name", default=None, help="Name of the process record and of its log files.")
 @click.option("--owner", default=None, help="Daemon id the process belongs to (shown by kin ps).")
+@click.option("--resource", "resources", multiple=True, metavar="NAME=N",
+              help="What the command asks of where it runs, for a mode that places it (ray): num_cpus=2, "
+                   "num_gpus=1, memory=2G, or a custom resource of the cluster's nodes. Repeatable.")
 @click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_obj
 def exec_command(app: App, mode: str, timeout: float | None, name: str | None, owner: str | None,
-                 cmd: tuple[str, ...]) -> None:
+                 resources: tuple[str, ...], cmd: tuple[str, ...]) -> None:
     """Run CMD as a managed process and exit with its exit code: kin exec [--mode M] -- CMD ARGS…
 
     The process runs in its own session, is recorded under .kin/run/processes
@@ -43,6 +48,11 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
     from .termination import kill_process_tree
 
     workspace = app.kernel.workspace
+    asked = _resources(resources)
+    if mode not in LOCAL_MODES:
+        _exec_elsewhere(app, mode, timeout, name, owner, asked, cmd)
+    if asked:
+        raise UsageError(f"--resource is for a mode that places commands (ray), not {mode!r}")
     callbacks: dict[str, Any] = {}
     if mode in ("monitored", "interactive"):
         callbacks = {"on_output": lambda line: print(line, flush=True),
@@ -64,11 +74,57 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
             sys.exit(130)
         finally:
             signal.signal(signal.SIGTERM, previous)
+    _exit_with(result, cmd, timeout)
+
+
+def _exit_with(result: Any, cmd: tuple[str, ...], timeout: float | None) -> NoReturn:
     if result.timed_out:
         err(f"kin: {' '.join(cmd)} timed out after {timeout}s; its process tree was stopped")
         sys.exit(EXIT_TIMEOUT)
     code = result.returncode if result.returncode is not None else 1
     sys.exit(code if code >= 0 else 128 - code)
+
+
+def _resources(items: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--resource {item!r} is not NAME=N", hint="e.g. --resource num_gpus=1")
+        try:
+            out[key.strip()] = float(value) if "." in value else int(value)
+        except ValueError:
+            out[key.strip()] = value.strip()  # a size such as memory=2G: the mode checks it
+    return out
+
+
+def _exec_elsewhere(app: App, mode: str, timeout: float | None, name: str | None, owner: str | None,
+                    resources: dict[str, Any], cmd: tuple[str, ...]) -> NoReturn:
+    """Run CMD through a mode another plugin registered: its output to this terminal, Ctrl+C stops it."""
+    from shadeos_core.execution import CommandSpec, mode_not_installed
+
+    from .api import wait_for_process
+    from .spawn import build_argv
+    from .termination import kill_process_tree
+
+    kernel = app.kernel
+    if mode not in kernel.execution_modes:
+        raise mode_not_installed(mode, kernel.execution_modes)
+    runner = kernel.execution_modes[mode](kernel.workspace)
+    spec = CommandSpec(build_argv(list(cmd)), timeout=timeout, capture=False, name=name, owner=owner,
+                       resources=resources or None)
+    result = runner.run(spec)
+    if result.returncode is None:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            result = wait_for_process(result.pid)
+        except KeyboardInterrupt:
+            kill_process_tree(result.pid, timeout=30)
+            err(f"kin: interrupted; {mode} run {result.pid} stopped")
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    _exit_with(result, cmd, timeout)
 
 
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
@@ -98,7 +154,7 @@ def _relay_input(pid: int) -> None:
 
 @click.command("ps")
 @click.option("--json", "as_json", is_flag=True, help="Print an array of objects: pid, name, owner, command, "
-              "mode, state, cpu_s, rss_mb, age_s, starter_pid.")
+              "mode, state, cpu_s, rss_mb, age_s, starter_pid, place (where a remote mode runs it, or null).")
 @click.option("--all", "show_all", is_flag=True, help="Include records of processes that have ended.")
 @click.pass_obj
 def ps_command(app: App, as_json: bool, show_all: bool) -> None:
@@ -114,9 +170,12 @@ def ps_command(app: App, as_json: bool, show_all: bool) -> None:
     if not rows:
         err("kin: no managed processes (start one with kin exec, or run a team)")
         return
-    print_table(["PID", "NAME", "OWNER", "STATE", "CPU", "MEM", "AGE", "COMMAND"],
+    remote = any(r["place"] for r in rows)
+    print_table(["PID", "NAME", "OWNER", "STATE", "CPU", "MEM", "AGE", *(["WHERE"] if remote else []), "COMMAND"],
                 [[r["pid"], r["name"], r["owner"] or "-", r["state"], f"{r['cpu_s']:.1f}s",
-                  f"{r['rss_mb']:.1f}M", format_duration(r["age_s"]), " ".join(r["command"])[:60]] for r in rows])
+                  f"{r['rss_mb']:.1f}M", format_duration(r["age_s"]),
+                  *([r["place"]["where"] if r["place"] else "local"] if remote else []),
+                  " ".join(r["command"])[:60]] for r in rows])
 
 
 @click.command("kill")

@@ -5,15 +5,19 @@ import time
 from typing import Any
 
 from shadeos_core.errors import KinError, UsageError
+from shadeos_core.execution import read_place
 from shadeos_core.workspace import Workspace
 
+from .modes import MODES
 from .records import ProcessRecord, read_records
 
 __all__ = ["list_processes", "resolve_target"]
 
 
 def list_processes(workspace: Workspace) -> list[dict[str, Any]]:
-    """Every recorded process: pid, name, owner, command, mode, state (running|orphaned|gone), cpu_s, rss_mb, age_s."""
+    """Every recorded process: pid, name, owner, command, mode, state (running|orphaned|gone), cpu_s, rss_mb, age_s,
+    and ``place``: where a mode that runs commands elsewhere (ray) placed it (see :func:`shadeos_core.execution.read_place`),
+    ``None`` for a local process."""
     import psutil
 
     rows = []
@@ -33,11 +37,12 @@ def list_processes(workspace: Workspace) -> list[dict[str, Any]]:
             except psutil.Error:
                 alive = False
         state = ("running" if record.starter_alive() else "orphaned") if alive else "gone"
+        place = read_place(workspace, record.pid) if alive and record.mode not in MODES else None
         rows.append({"pid": record.pid, "name": record.name, "owner": record.owner, "command": record.command,
                      "mode": record.mode, "state": state, "cpu_s": cpu, "rss_mb": rss,
                      "age_s": max(0.0, now - record.started_at), "starter_pid": record.parent_pid,
                      "returncode": record.returncode, "stdout_log": record.stdout_log,
-                     "stderr_log": record.stderr_log})
+                     "stderr_log": record.stderr_log, "place": place})
     return sorted(rows, key=lambda r: r["pid"])
 
 
