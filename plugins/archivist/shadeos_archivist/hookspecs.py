@@ -13,7 +13,7 @@ from shadeos_core.hookspecs import hookspec
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
 
-__all__ = ["memory_store", "memory_search", "memory_revision"]
+__all__ = ["memory_store", "memory_search", "memory_revision", "memory_get", "memory_forget"]
 
 
 @hookspec(firstresult=True)
@@ -32,3 +32,14 @@ def memory_search(workspace: Workspace, query: str, strata: Sequence[str] | None
 @hookspec(firstresult=True)
 def memory_revision(workspace: Workspace) -> str:
     """An opaque token that changes whenever ``workspace``'s archive changes (one ``stat``: cheap to poll)."""
+
+
+@hookspec(firstresult=True)
+def memory_get(workspace: Workspace, memory_id: str) -> dict[str, Any] | None:
+    """Memory ``memory_id`` with every field, ``previous``/``next`` in its namespace, and ``links``: its edges
+    both ways (each with ``source``, ``target``, ``type``, ``cross_fractal``, ``created``); ``None`` if unknown."""
+
+
+@hookspec(firstresult=True)
+def memory_forget(workspace: Workspace, memory_id: str) -> bool:
+    """Forget memory ``memory_id`` and every edge to or from it; ``False`` when no such memory is stored."""

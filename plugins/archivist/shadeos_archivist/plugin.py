@@ -76,3 +76,17 @@ def memory_revision(workspace: Workspace) -> str:
 
     # Only a stat: no need to open (and replay) the archive to tell whether it changed.
     return Journal(workspace.kin_dir / "memory").revision()
+
+
+@hookimpl
+def memory_get(workspace: Workspace, memory_id: str) -> dict[str, Any] | None:
+    archive = _archivist(workspace)
+    memory = archive.retrieve_memory(memory_id)
+    if memory is None:
+        return None
+    return {**memory, "links": archive.links(memory_id, direction="both")}
+
+
+@hookimpl
+def memory_forget(workspace: Workspace, memory_id: str) -> bool:
+    return _archivist(workspace).forget_memory(memory_id)

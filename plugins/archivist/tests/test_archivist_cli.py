@@ -113,3 +113,27 @@ def test_hooks_store_search_and_revision(project: Path) -> None:
     assert hit["id"] == memory_id and hit["stratum"] == "metaphysical" and hit["namespace"] == "global"
     assert {"id", "stratum", "namespace", "score", "content", "summary", "created"} <= set(hit)
     assert Archivist.open(project).retrieve_memory(memory_id)["metadata"] == {"from": "hook"}
+
+
+def test_hooks_get_with_links_both_ways_and_forget(project: Path) -> None:
+    kernel = Kernel.load(project)
+    hooks, ws = kernel.hooks, kernel.workspace
+    fact = hooks.call("memory_store", workspace=ws, stratum="somatic", content="test_parse fails on empty input",
+                      namespace="global", summary=None, keywords=None, metadata=None, author="tester")
+    plan = hooks.call("memory_store", workspace=ws, stratum="cognitive", content="guard the parser",
+                      namespace="daemons/coding.tester", summary=None, keywords=None, metadata=None, author=None)
+    rule = hooks.call("memory_store", workspace=ws, stratum="metaphysical", content="validate input at edges",
+                      namespace="global", summary=None, keywords=None, metadata=None, author=None)
+    archive = Archivist.open(project)
+    archive.create_fractal_links(fact, plan, "transcendence")
+    archive.create_fractal_links(plan, rule, "transcendence")
+    archive.close()
+    got = hooks.call("memory_get", workspace=ws, memory_id=plan)
+    assert got["id"] == plan and got["content"] == "guard the parser"
+    assert {(e["source"], e["target"]) for e in got["links"]} == {(fact, plan), (plan, rule)}
+    assert all(e["cross_fractal"] for e in got["links"])
+    assert hooks.call("memory_get", workspace=ws, memory_id="nope") is None
+    assert hooks.call("memory_forget", workspace=ws, memory_id=plan) is True
+    assert hooks.call("memory_get", workspace=ws, memory_id=plan) is None
+    assert hooks.call("memory_get", workspace=ws, memory_id=fact)["links"] == []
+    assert hooks.call("memory_forget", workspace=ws, memory_id=plan) is False
