@@ -22,6 +22,8 @@ def run_team(team: Team, kernel: Kernel) -> int:
 @hookimpl
 def register_commands(cli: Any) -> None:
     from .commands import stop, task
+    from .daemon_commands import daemon
 
     cli.add_command(stop)
     cli.add_command(task)
+    cli.add_command(daemon)

@@ -104,8 +104,10 @@ class Child:
     exit_code: int | None = None
     reason: str = ""
     wanted: bool = True  # active in the current phase
+    held: bool = False  # stopped by a person (kin daemon stop): not started again until they start it
     next_start: float | None = 0.0  # when a start is due (monotonic); None: not to be started
     restart_after_stop: bool = False
+    restart_requested: bool = False  # a person asked for a restart: started again at once, not counted as flapping
     late: bool = False
     recent_restarts: deque[float] = field(default_factory=deque)
 
@@ -122,7 +124,7 @@ class Child:
         return self.state in ALIVE
 
     def start_due(self, now: float) -> bool:
-        return (self.wanted and self.state in STARTABLE
+        return (self.wanted and not self.held and self.state in STARTABLE
                 and self.next_start is not None and now >= self.next_start)
 
     def _assert_in_state(self, allowed: Collection[State], transition: str) -> None:
@@ -203,8 +205,12 @@ class Child:
         if self.restart_after_stop and self.wanted:
             self.restart_after_stop = False
             events += self._restart(now, self.reason)
+        elif self.restart_requested and self.wanted and not self.held:
+            self.restart_requested, self.next_start = False, now
+            self.restarts += 1
+            events.append(("restarted", {"restarts": self.restarts, "why": self.reason}))
         else:
-            self.next_start = 0.0 if self.wanted else None
+            self.next_start = 0.0 if self.wanted and not self.held else None
         return events
 
     def halted(self) -> None:
@@ -213,6 +219,23 @@ class Child:
         if self.state != FATAL:
             self.state = STOPPED
         self.wanted, self.next_start = False, None
+
+    def hold(self) -> None:
+        """A person stopped this daemon: whatever its phase and restart policy, it stays down until resumed."""
+        self.held, self.next_start, self.restart_after_stop, self.restart_requested = True, None, False, False
+
+    def resume(self) -> list[Event]:
+        """A person started this daemon: no longer held; a FATAL daemon gets a fresh start (failed starts and
+        recent restarts forgotten). It starts at once when its phase wants it."""
+        self.held = False
+        events: list[Event] = []
+        if self.state == FATAL:
+            self.state, self.reason = STOPPED, "started again"
+            events.append(("state", {"state": STOPPED, "reason": self.reason}))
+        if self.state in STARTABLE:
+            self.failures, self.next_start = 0, 0.0
+            self.recent_restarts.clear()
+        return events
 
     def set_wanted(self, wanted: bool) -> None:
         """The phase decides whether this daemon runs; a FATAL daemon stays FATAL."""

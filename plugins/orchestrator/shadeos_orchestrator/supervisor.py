@@ -45,6 +45,7 @@ from .conflicts import ConflictTracker
 from .observe import MODEL_FIELDS, LuciorbeReader, Resources, Seen
 from .orphans import DAEMON_ENV, Orphans
 from .phase import PhaseReader
+from .requests import RequestDesk
 from .starter import LOCAL, NO_BACKGROUND, ModeStarter, ProcessStarter, daemon_mode
 from .states import DEFAULT_CYCLE, ENDED, RUNNING, STOPPING, UP, Child, Policy
 from .taskflow import TaskFlow
@@ -110,6 +111,7 @@ class Supervisor:
         self.reader = LuciorbeReader(self.workspace, self.children)
         self.conflicts = ConflictTracker(self.workspace.root)
         self.phases = PhaseReader(self.workspace)
+        self.desk = RequestDesk(self.workspace, self.team.name)
         self.resources = Resources()
         self.taskflow = TaskFlow(self.workspace, self.sender, self._accepts_tasks,
                                  TaskRetries.from_workspace(self.workspace))
@@ -209,6 +211,7 @@ class Supervisor:
         """
         now, wall = self.clock.monotonic(), self.clock.time()
         self._guarded("phases", self._follow_phase)
+        self._guarded("requests", self._follow_requests)
         for child in self.children.values():
             self._guarded("supervision", self._step, child, now, wall)
         self._guarded("luciorbes", self._observe, now, wall)
@@ -328,6 +331,31 @@ class Supervisor:
         self._apply(child, child.stopping(restart=restart, reason=reason))
         self.stoppers[child.daemon_id] = self.pool.submit(self.starter.stop, child.pid,
                                                           timeout=child.policy.stop_timeout)
+
+    def _follow_requests(self) -> None:
+        """Stop, start or restart the daemons people asked for (``kin daemon …``, the web dashboard)."""
+        requests, rejected = self.desk.take()
+        for line in rejected:
+            self._event(None, "control", {"error": line}, f"ignored a control request that is not one: {line}")
+        by_name = {c.name: c for c in self.children.values()}
+        for request in requests:
+            child = by_name.get(request.daemon) or self.children.get(request.daemon)
+            who = f" (asked by {request.by})" if request.by else ""
+            if child is None:
+                self._event(None, "control", {"action": request.action, "daemon": request.daemon, "by": request.by,
+                                              "error": "no such daemon"},
+                            f"{request.action} {request.daemon}: no such daemon in team {self.team.name}{who}")
+                continue
+            self._event(child, "control", {"action": request.action, "by": request.by}, f"{request.action} requested{who}")
+            if request.action == "stop":
+                child.hold()
+                self.begin_stop(child, restart=False, reason=f"stopped by request{who}")
+            elif request.action == "restart" and child.state in UP:
+                child.held, child.restart_requested = False, True  # stopped() starts it again at once
+                self.begin_stop(child, restart=False, reason=f"restarted by request{who}")
+            else:  # start, or a restart of a daemon that is not running: start it
+                self._apply(child, child.resume())
+            self._dirty = True
 
     # -- phases, delays, conflicts -------------------------------------------------------
     def _follow_phase(self) -> None:
@@ -526,7 +554,7 @@ class Supervisor:
                 "state": child.state, "pid": child.pid, "pid_started": child.pid_started,
                 "started": child.started_wall if child.alive else None, "restarts": child.restarts,
                 "start_failures": child.failures, "exit_code": child.exit_code, "reason": child.reason,
-                "active": child.wanted, "status": home.status if home else None,
+                "active": child.wanted, "held": child.held, "status": home.status if home else None,
                 "task": (busy.task if busy else "") or (held.text if held else ""),
                 "progress": busy.progress if busy else "", "current_file": busy.current_file if busy else "",
                 "heartbeat_age": round(wall - max(s.updated for s in seen), 3) if seen else None,

@@ -304,3 +304,86 @@ def test_illegal_transitions_raise():
         child.halted()
     assert child.state == STARTING and child.pid == 10  # a refused transition changes nothing
 
+
+
+# -- requests from people: kin daemon stop|start|restart, the web dashboard -----------------------
+
+def _settle(run: Run, rounds: int = 200) -> None:
+    """Cycle until no daemon is stopping (the stop threads report back between cycles)."""
+    import time
+
+    for _ in range(rounds):
+        run.cycle(after=0.01)
+        if not any(c.state == "STOPPING" for c in run.sup.children.values()):
+            return
+        time.sleep(0.005)
+    raise AssertionError("a daemon is still stopping")
+
+
+def _ask(run: Run, action: str, daemon: str, by: str = "ada") -> None:
+    from shadeos_core.control import request_control
+
+    request_control(run.sup.workspace, "t", daemon, action, by=by)
+
+
+def test_a_daemon_stopped_on_request_stays_down_until_started(make_run):
+    run = make_run({"a": 'restart = "always"', "b": ""})
+    run.cycle()
+    run.cycle(after=1.0)
+    assert run.child("a").state == RUNNING
+    _ask(run, "stop", "a")
+    _settle(run)
+    assert run.child("a").state == STOPPED and run.starter.stops == ["t.a"]
+    for _ in range(5):  # neither its restart policy nor time starts it again
+        run.cycle(after=10.0)
+    assert len(run.starter.started("t.a")) == 1 and run.child("a").state == STOPPED
+    assert run.sup.snapshot()["daemons"][0]["held"] is True
+    assert run.child("b").state == RUNNING  # the team goes on
+    _ask(run, "start", "a")
+    run.cycle()
+    assert len(run.starter.started("t.a")) == 2 and run.child("a").state == STARTING
+    assert run.sup.snapshot()["daemons"][0]["held"] is False
+
+
+def test_a_restart_on_request_is_graceful_and_never_counts_as_flapping(make_run):
+    run = make_run({"a": ""}, team="flap_restarts = 2")
+    run.cycle()
+    run.cycle(after=1.0)
+    for n in range(1, 5):  # more restarts than flapping allows: asked for, so never FATAL
+        _ask(run, "restart", "a")
+        _settle(run)
+        run.cycle(after=1.0)
+        assert run.child("a").state in (STARTING, RUNNING) and run.child("a").restarts == n
+    assert len(run.starter.started("t.a")) == 5 and run.starter.kills == []  # each stop heeded SIGTERM
+
+
+def test_start_on_request_gives_a_fatal_daemon_a_fresh_start(make_run):
+    run = make_run({"a": "start_retries = 1"})
+    run.cycle()
+    for _ in range(2):
+        run.starter.exit("t.a", 1)
+        run.cycle(after=0.1)
+        run.cycle(after=5.0)
+    assert run.child("a").state == FATAL
+    _ask(run, "start", "a")
+    run.cycle()
+    assert run.child("a").state == STARTING and run.child("a").failures == 0
+    run.cycle(after=1.0)
+    assert run.child("a").state == RUNNING
+
+
+def test_requests_that_are_not_requests_are_reported_and_ignored(make_run, project):
+    run = make_run({"a": ""})
+    run.cycle()
+    directory = project / ".kin" / "run" / "control" / "t"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "00000000000000000001-1.json").write_text('{"action": "explode", "daemon": "a"}')
+    (directory / "00000000000000000002-1.json").write_bytes(b"\x00\xff not json")
+    (directory / "00000000000000000003-1.json").write_text('{"action": "stop", "daemon": "../../etc"}')
+    _ask(run, "stop", "ghost")
+    run.cycle(after=0.2)
+    events = " | ".join(run.sup.snapshot()["events"])
+    assert events.count("ignored a control request that is not one") == 3
+    assert "stop ghost: no such daemon in team t (asked by ada)" in events
+    assert not list(directory.iterdir())  # every file taken, none acted on
+    assert run.child("a").state in (STARTING, RUNNING) and run.starter.stops == []

@@ -1,11 +1,10 @@
 """The Team page's controls: stop or restart one daemon, stop a team, start a team.
 
-A running team's orchestrator supervises its daemons; these controls talk to it the way its own commands
-and signals do. Stopping a daemon sends it SIGTERM (as the orchestrator does): it tears down and exits 0, and
-its supervisor records it EXITED and leaves it stopped (unless its ``restart`` is ``always``). Restarting one
-ends it with SIGKILL, which its supervisor treats as a crash and starts it again (``restart`` ``on-failure``
-or ``always``; a daemon with ``restart = "never"`` stays down). Stopping a team is ``kin stop TEAM``: SIGTERM
-to its orchestrator. Starting a team is ``kin run TEAM`` in a session of its own (it goes on after the
+A running team's orchestrator supervises its daemons; these controls talk to it the way the command line
+does. Stopping, starting or restarting one daemon is a control request (:mod:`shadeos_core.control`, as
+``kin daemon stop|start|restart``): the orchestrator stops the daemon gracefully (SIGTERM, then a kill of its
+tree after its ``stop_timeout``), keeps a stopped one down until it is started, and starts a restarted one
+again at once. Stopping a team is ``kin stop TEAM``: SIGTERM to its orchestrator. Starting a team is ``kin run TEAM`` in a session of its own (it goes on after the
 server stops; its output goes to ``.kin/logs/web-<team>.out``). Every process is checked by pid *and* start
 time before a signal is sent, so a reused pid is never hit.
 """
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from shadeos_core.kernel import Kernel
     from shadeos_core.workspace import Workspace
 
-__all__ = ["stop_daemon", "restart_daemon", "stop_team", "start_team"]
+__all__ = ["stop_daemon", "start_daemon", "restart_daemon", "stop_team", "start_team"]
 
 
 def _running_state(workspace: Workspace, team: str) -> dict[str, Any]:
@@ -63,18 +62,26 @@ def _signal(pid: int, signum: int, what: str) -> None:
         raise UsageError(f"{what} ended meanwhile", hint="the Team page shows its state") from None
 
 
+def _request(workspace: Workspace, team: str, name: str, action: str) -> None:
+    from shadeos_core.control import request_control
+
+    _daemon(workspace, team, name)  # a team that runs, and a daemon it has (else the closest name)
+    request_control(workspace, team, name, action, by="kin web")
+
+
 def stop_daemon(workspace: Workspace, team: str, name: str) -> str:
-    what = f"daemon {team}.{name}"
-    pid = _live_pid(_daemon(workspace, team, name), what)
-    _signal(pid, signal.SIGTERM, what)
-    return f"asked {what} (pid {pid}) to stop"
+    _request(workspace, team, name, "stop")
+    return f"asked team {team} to stop {name} (it stays down until started)"
+
+
+def start_daemon(workspace: Workspace, team: str, name: str) -> str:
+    _request(workspace, team, name, "start")
+    return f"asked team {team} to start {name}"
 
 
 def restart_daemon(workspace: Workspace, team: str, name: str) -> str:
-    what = f"daemon {team}.{name}"
-    pid = _live_pid(_daemon(workspace, team, name), what)
-    _signal(pid, signal.SIGKILL, what)
-    return f"ended {what} (pid {pid}); its supervisor starts it again"
+    _request(workspace, team, name, "restart")
+    return f"asked team {team} to restart {name}"
 
 
 def stop_team(workspace: Workspace, team: str) -> str:

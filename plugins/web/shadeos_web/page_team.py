@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .controls import restart_daemon, start_team, stop_daemon, stop_team
+from .controls import restart_daemon, start_daemon, start_team, stop_daemon, stop_team
 from .site import Form, Site, action
 from .team import phase_view, startable_teams, team_view
 
@@ -26,6 +26,9 @@ def routes(site: Site) -> list[BaseRoute]:
     def stop(s: Site, request: Request, form: Form) -> str:
         return stop_daemon(s.workspace, request.path_params["team"], request.path_params["name"])
 
+    def start_one(s: Site, request: Request, form: Form) -> str:
+        return start_daemon(s.workspace, request.path_params["team"], request.path_params["name"])
+
     def restart(s: Site, request: Request, form: Form) -> str:
         return restart_daemon(s.workspace, request.path_params["team"], request.path_params["name"])
 
@@ -41,5 +44,6 @@ def routes(site: Site) -> list[BaseRoute]:
     return [Route("/", page),
             Route("/teams/{team}/daemons/{name}/stop", action(stop, site), methods=["POST"]),
             Route("/teams/{team}/daemons/{name}/restart", action(restart, site), methods=["POST"]),
+            Route("/teams/{team}/daemons/{name}/start", action(start_one, site), methods=["POST"]),
             Route("/teams/{team}/stop", action(stop_all, site), methods=["POST"]),
             Route("/teams/start", action(start, site), methods=["POST"])]

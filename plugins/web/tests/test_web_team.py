@@ -1,4 +1,5 @@
-"""The Team page in a real Chromium: a running team live, a restart followed without reloading, the controls."""
+"""The Team page in a real Chromium: a running team live, a restart followed without reloading, the controls
+(a daemon stopped from the page stays down until started from it)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,14 +35,18 @@ def test_the_team_page_follows_a_restart_live_and_stops_a_daemon(project: Path, 
     assert after["restarts"] == 1 and after["pid"] != before["pid"]
     wait_for(lambda: _row(page, "a").get_attribute("data-pid") == str(after["pid"]), 20, "the new pid on the page")
     assert page.evaluate("window.loadedOnce") == "yes"  # followed live: the page was never reloaded
-    assert "starts it again" in page.locator("#flash").inner_text()
+    assert "asked team t to restart a" in page.locator("#flash").inner_text()
 
     b = run.daemon("b")
     _row(page, "b").locator("button[name=stop]").click()
-    page.wait_for_selector('tr[data-daemon="b"][data-state="EXITED"]', timeout=30000)
+    page.wait_for_selector('tr[data-daemon="b"][data-state="STOPPED"]', timeout=30000)
     assert not process_matches(b["pid"], b["pid_started"])
-    assert run.daemon("b")["state"] == "EXITED" and run.daemon("a")["state"] == "RUNNING"
+    assert run.daemon("b")["state"] == "STOPPED" and run.daemon("a")["state"] == "RUNNING"
     assert _row(page, "b").locator("button[name=stop]").count() == 0
+    assert "stopped by request (asked by kin web)" in run.output
+    _row(page, "b").locator("button[name=start]").click()  # held down until a person starts it again
+    page.wait_for_selector('tr[data-daemon="b"][data-state="RUNNING"]', timeout=30000)
+    assert run.daemon("b")["pid"] != b["pid"]
     shot = page.screenshot(path=str(tmp_path / "team.png"), full_page=True)
     assert not png_is_blank(shot)
     assert page.evaluate("window.loadedOnce") == "yes"
