@@ -143,7 +143,7 @@ def compact_(app: App, as_json: bool) -> None:
 
 
 @actions.command("remember")
-@click.option("--json", "as_json", is_flag=True, help="Print {stored: [{key, id, stratum}], skipped: N}.")
+@click.option("--json", "as_json", is_flag=True, help="Print {stored: [{key, id, stratum}], skipped: N, linked: N}.")
 @click.pass_obj
 def remember(app: App, as_json: bool) -> None:
     """Store what the analysis learned into memory (needs the archivist): days that are over as somatic
@@ -157,9 +157,10 @@ def remember(app: App, as_json: bool) -> None:
         raise UsageError("no archivist: memories cannot be stored", hint="pip install shadeos-archivist")
     result = strata.sync(registry.store, registry.analyse().patterns.found())
     if as_json:
-        print_json({"stored": result.stored, "skipped": result.skipped})
+        print_json({"stored": result.stored, "skipped": result.skipped, "linked": result.linked})
     else:
-        click.echo(f"stored {len(result.stored)} memories ({result.skipped} already stored)")
+        click.echo(f"stored {len(result.stored)} memories ({result.skipped} already stored), "
+                   f"linked {result.linked} patterns to the days of their evidence")
 
 
 @click.command("insights")

@@ -2,13 +2,16 @@
 
 - a day that is over becomes one **somatic** memory: what each daemon did that day;
 - a pattern found (repeated failure, ping-pong, idle loop, drift) becomes one
-  **cognitive** memory with its evidence (in the text and in ``metadata``);
+  **cognitive** memory with its evidence (in the text and in ``metadata``),
+  linked (``immanence``: toward the concrete) to the somatic memory of each day
+  its records fall on, once that day is over and stored (``memory_link``);
 - a habit a role keeps (its most frequent sequence of actions, seen often)
   becomes one **metaphysical** memory: a convention the team adopted.
 
 Each memory has a stable key (``day:…``, the pattern's key, ``convention:…``);
-``.kin/actions/memories.json`` maps each key stored to its memory id, so a
-re-run stores nothing twice. Nothing is stored when no archivist is installed.
+``.kin/actions/memories.json`` maps each key stored to its memory id (and
+records each link made, and the days a pattern spans), so a re-run stores and
+links nothing twice. Nothing is stored when no archivist is installed.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ CONVENTION_SUPPORT = 10
 class Stored:
     stored: list[dict[str, str]] = field(default_factory=list)
     skipped: int = 0
+    linked: int = 0
     available: bool = True
 
 
@@ -80,6 +84,7 @@ class Strata:
             namespace = (f"daemons/{daemons[0]}" if len(daemons) == 1 else
                          f"collaborations/{'+'.join(sorted(daemons))}" if daemons else "global")
             out.append({"key": p["key"], "stratum": "cognitive", "namespace": namespace, "summary": p["title"],
+                        "days": _days_between(p.get("first"), p.get("last")),
                         "content": f"{p['title']}. Evidence: " + "; ".join(p["evidence"]),
                         "keywords": ["pattern", p["pattern"], *daemons],
                         "metadata": {"pattern": p["pattern"], "key": p["key"], "evidence": p["evidence"],
@@ -108,9 +113,33 @@ class Strata:
                                             metadata={**memory["metadata"], "actions_key": memory["key"]},
                                             author=AUTHOR)
                 known[memory["key"]] = str(memory_id)
+                if memory.get("days"):
+                    known[f"span:{memory['key']}"] = " ".join(memory["days"])
                 atomic_write_json(self.ledger, known)  # after each: a failure later loses nothing stored
                 result.stored.append({"key": memory["key"], "id": str(memory_id), "stratum": memory["stratum"]})
+            result.linked = self._link(known)
         return result
+
+    def _link(self, known: dict[str, str]) -> int:
+        """Link each stored pattern to the stored memory of every day its records fall on (days stored later
+        are linked on a later run); how many links were made."""
+        if not self.hooks.has("memory_link"):
+            return 0
+        made = 0
+        for span_key, days in list(known.items()):
+            if not span_key.startswith("span:"):
+                continue
+            key = span_key.removeprefix("span:")
+            for day in days.split():
+                link_key = f"link:{key}>{day}"
+                if key not in known or f"day:{day}" not in known or link_key in known:
+                    continue
+                self.hooks.call("memory_link", workspace=self.workspace, source=known[key],
+                                target=known[f"day:{day}"], link_type="immanence")
+                known[link_key] = "immanence"
+                atomic_write_json(self.ledger, known)
+                made += 1
+        return made
 
     def _known(self) -> dict[str, str]:
         try:
@@ -129,6 +158,14 @@ def day_counts(store: ActionStore, day: str) -> dict[str, int]:
     for record in store.read(Query(since=start, until=start + 86400 - 1e-6)):
         counts[record["daemon"]] = counts.get(record["daemon"], 0) + 1
     return counts
+
+
+def _days_between(first: Any, last: Any, limit: int = 62) -> list[str]:
+    """The UTC days from the time ``first`` to the time ``last`` (at most ``limit``); ``[]`` without both."""
+    if not isinstance(first, (int, float)) or not isinstance(last, (int, float)) or last < first:
+        return []
+    start = _day_start(day_of(float(first)))
+    return [day_of(start + 86400 * i) for i in range(min(limit, int((float(last) - start) // 86400) + 1))]
 
 
 def _day_start(day: str) -> float:

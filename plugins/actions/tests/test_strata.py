@@ -32,8 +32,9 @@ def test_days_patterns_and_conventions_become_memories_once(project, kin):
     assert by_stratum["somatic"] == f"day:{time.strftime('%Y-%m-%d', time.gmtime(t))}"
     assert by_stratum["cognitive"] == "repeated_failure:t.lint:command:E#: line # too long"
     assert by_stratum["metaphysical"].startswith("convention:lint:")
+    assert first["linked"] == 1  # the pattern, to the day its records fall on
     again = kin_json(kin, "actions", "remember", cwd=project)
-    assert again == {"stored": [], "skipped": 3}
+    assert again == {"stored": [], "skipped": 3, "linked": 0}
 
     exported = [json.loads(line) for line in kin("memory", "export", cwd=project, check=True).stdout.splitlines()]
     ours = [m for m in exported if m["author"] == "actions"]
@@ -44,6 +45,8 @@ def test_days_patterns_and_conventions_become_memories_once(project, kin):
     assert pattern["namespace"] == "daemons/t.lint"
     assert pattern["metadata"]["evidence"][0] == "12 × command by t.lint failed with: E#: line # too long"
     assert pattern["metadata"]["records"]["daemons"] == ["t.lint"]
+    edges = kin_json(kin, "memory", "links", pattern["id"], cwd=project)
+    assert [(e["source"], e["target"], e["type"]) for e in edges] == [(pattern["id"], day["id"], "immanence")]
 
 
 def test_without_an_archivist_remember_says_what_to_install(project, kin):

@@ -13,7 +13,7 @@ from shadeos_core.hookspecs import hookspec
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
 
-__all__ = ["memory_store", "memory_search", "memory_revision", "memory_get", "memory_forget"]
+__all__ = ["memory_store", "memory_search", "memory_revision", "memory_get", "memory_forget", "memory_link"]
 
 
 @hookspec(firstresult=True)
@@ -43,3 +43,10 @@ def memory_get(workspace: Workspace, memory_id: str) -> dict[str, Any] | None:
 @hookspec(firstresult=True)
 def memory_forget(workspace: Workspace, memory_id: str) -> bool:
     """Forget memory ``memory_id`` and every edge to or from it; ``False`` when no such memory is stored."""
+
+
+@hookspec(firstresult=True)
+def memory_link(workspace: Workspace, source: str, target: str, link_type: str) -> dict[str, Any]:
+    """Link memory ``source`` to memory ``target`` with a typed edge (``associative``, ``transcendence``,
+    ``immanence`` or a custom name) and return the edge (``source``, ``target``, ``type``, ``cross_fractal``,
+    ``created``); an unknown memory or a bad type is a ``KinError``."""

@@ -90,3 +90,8 @@ def memory_get(workspace: Workspace, memory_id: str) -> dict[str, Any] | None:
 @hookimpl
 def memory_forget(workspace: Workspace, memory_id: str) -> bool:
     return _archivist(workspace).forget_memory(memory_id)
+
+
+@hookimpl
+def memory_link(workspace: Workspace, source: str, target: str, link_type: str) -> dict[str, Any]:
+    return _archivist(workspace).create_fractal_links(source, target, link_type)
