@@ -44,8 +44,7 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
     executable exits 127. In background mode kin prints the pid and the log
     paths, then stays attached until the process ends (Ctrl+C stops its tree).
     """
-    from .api import execute_command, wait_for_process
-    from .termination import kill_process_tree
+    from .api import execute_command
 
     workspace = app.kernel.workspace
     asked = _resources(resources)
@@ -65,15 +64,7 @@ def exec_command(app: App, mode: str, timeout: float | None, name: str | None, o
         if mode == "background":
             err(f"kin: started pid {result.pid} ({result.extra.get('name')}); logs: "
                 f"{workspace.relative(result.extra['stdout_log'])} {workspace.relative(result.extra['stderr_log'])}")
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            result = wait_for_process(result.pid)
-        except KeyboardInterrupt:
-            kill_process_tree(result.pid, timeout=5)
-            err(f"kin: interrupted; process tree of {result.pid} stopped")
-            sys.exit(130)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        result = _wait_interruptible(result.pid, grace=5, what=f"process tree of {result.pid}")
     _exit_with(result, cmd, timeout)
 
 
@@ -103,9 +94,7 @@ def _exec_elsewhere(app: App, mode: str, timeout: float | None, name: str | None
     """Run CMD through a mode another plugin registered: its output to this terminal, Ctrl+C stops it."""
     from shadeos_core.execution import CommandSpec, mode_not_installed
 
-    from .api import wait_for_process
     from .spawn import build_argv
-    from .termination import kill_process_tree
 
     kernel = app.kernel
     if mode not in kernel.execution_modes:
@@ -115,16 +104,24 @@ def _exec_elsewhere(app: App, mode: str, timeout: float | None, name: str | None
                        resources=resources or None)
     result = runner.run(spec)
     if result.returncode is None:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            result = wait_for_process(result.pid)
-        except KeyboardInterrupt:
-            kill_process_tree(result.pid, timeout=30)
-            err(f"kin: interrupted; {mode} run {result.pid} stopped")
-            sys.exit(130)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        result = _wait_interruptible(result.pid, grace=30, what=f"{mode} run {result.pid}")
     _exit_with(result, cmd, timeout)
+
+
+def _wait_interruptible(pid: int, *, grace: float, what: str) -> Any:
+    """Wait for ``pid``; Ctrl+C or SIGTERM stops its tree (SIGKILL after ``grace``) and exits 130."""
+    from .api import wait_for_process
+    from .termination import kill_process_tree
+
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return wait_for_process(pid)
+    except KeyboardInterrupt:
+        kill_process_tree(pid, timeout=grace)
+        err(f"kin: interrupted; {what} stopped")
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
