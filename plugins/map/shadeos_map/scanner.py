@@ -1,6 +1,7 @@
 """Measuring a workspace: a full scan (a stat per unchanged file) and incremental updates of changed paths."""
 from __future__ import annotations
 
+import contextlib
 import os
 import stat as st
 import threading
@@ -76,6 +77,7 @@ class MapScanner:
         self.binary: set[str] = set()
         self.keep = PathFilter(self.root, config)
         self.lock = threading.RLock()
+        self._later: threading.Timer | None = None  # the save put off by CACHE_SAVE_EVERY, if one is
 
     @classmethod
     def for_kernel(cls, kernel: Kernel, config: MapConfig | None = None) -> MapScanner:
@@ -230,7 +232,17 @@ class MapScanner:
                 changed = self._apply(rel, result) or changed
             # Between full scans the cache is a convenience: saving it on every event would cost more than the update.
             self.cache.save(at_most_every=CACHE_SAVE_EVERY)
+            if self.cache.dirty and self._later is None:  # put off, not forgotten: the last change is saved too
+                self._later = threading.Timer(CACHE_SAVE_EVERY, self._save_later)
+                self._later.daemon = True
+                self._later.start()
             return changed
+
+    def _save_later(self) -> None:
+        with self.lock:
+            self._later = None
+            with contextlib.suppress(OSError):  # a full or read-only disk: the next update or scan saves it
+                self.cache.save()
 
     def snapshot(self, phase: str | None = None) -> ProjectMap:
         """The map as it stands; ``phase`` defaults to what ``phase.json`` says (or expansion)."""

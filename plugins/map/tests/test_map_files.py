@@ -129,3 +129,21 @@ def test_a_file_read_after_it_grew_or_shrank_is_read_whole(tmp_path):
     assert _read(str(path), 10) == data
     assert _read(str(path), len(data)) == data
     assert _read(str(path), len(data) * 2) == data
+
+
+def test_a_change_between_two_cache_saves_is_saved_later_not_forgotten(project, write):
+    import json
+
+    from shadeos_core.kernel import Kernel
+    from shadeos_core.testing import wait_for
+    from shadeos_map.scanner import MapScanner
+
+    write("a.md", words(5))
+    scanner = MapScanner.for_kernel(Kernel.load(project))
+    scanner.full_scan()  # saves the cache
+    cache = project / ".kin" / "state" / "map-cache.json"
+    assert set(json.loads(cache.read_text())["files"]) == {"a.md", "kin.toml"}
+    write("b.md", words(7))
+    assert scanner.update(["b.md"])
+    assert "b.md" not in json.loads(cache.read_text())["files"]  # saves are spaced out while events come…
+    wait_for(lambda: "b.md" in json.loads(cache.read_text())["files"], 30, "the put-off save")  # …and made
