@@ -13,10 +13,12 @@ from shadeos_core.events import DaemonEvent
 
 def yesterday_evening() -> float:
     today = calendar.timegm(time.strptime(time.strftime("%Y-%m-%d", time.gmtime()), "%Y-%m-%d"))
-    return today - 3600.0  # inside the default 24h window, on a day that is over
+    return today - 3600.0  # on a day that is over, at most 25 hours ago
 
 
 def test_days_patterns_and_conventions_become_memories_once(project, kin):
+    # the analysis window must hold yesterday evening at any time of today (the default, 24h, does not after 23:00)
+    (project / "kin.toml").write_text('[actions]\nwindow = "48h"\n')
     recorder = Recorder(project / ".kin" / "actions")
     t = yesterday_evening()
     for i in range(12):  # a linter's habit: command then cycle; its command fails the same way each time
