@@ -54,7 +54,9 @@ def topics(workspace: Workspace) -> dict[str, Callable[[], Iterable[Path]]]:
             "tasks": lambda: [kin / "tasks" / d for d in ("new", "claimed", "done", "failed")],
             "agents": agents,
             "luciorbes": lambda: [kin / "run" / "luciorbes"],
-            "memory": lambda: [kin / "memory" / "journal.jsonl"]}
+            "memory": lambda: [kin / "memory" / "journal.jsonl"],
+            "map": lambda: page_map.watched(kin),
+            "actions": lambda: page_actions.watched(kin)}
 
 
 #: The pages that follow changes: view -> (topics, the fragment to render again).
@@ -63,6 +65,8 @@ LIVE: dict[str, tuple[tuple[str, ...], Fragment]] = {
     "tasks": (("tasks", "team"), page_tasks.fragment),
     "agents": (("agents", "team"), page_agents.fragment),
     "luciorbes": (("luciorbes",), page_luciorbes.fragment),
+    "map": (("map",), page_map.fragment),
+    "actions": (("actions",), page_actions.fragment),
 }
 
 

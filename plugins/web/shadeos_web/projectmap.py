@@ -27,13 +27,17 @@ class ProjectMap:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._last: tuple[float, dict[str, Any]] | None = None
+        self._key: object = None
 
-    def get(self) -> dict[str, Any]:
+    def get(self, key: object = None) -> dict[str, Any]:
+        """The map; measured again after :data:`FRESH_S` seconds, or at once when ``key`` (what identifies the
+        map's own files) differs from the last call's."""
         with self._lock:
-            if self._last is not None and time.monotonic() - self._last[0] < FRESH_S:
+            if (self._last is not None and self._key == key
+                    and time.monotonic() - self._last[0] < FRESH_S):
                 return self._last[1]
             data = self._run()
-            self._last = (time.monotonic(), data)
+            self._last, self._key = (time.monotonic(), data), key
             return data
 
     def _run(self) -> dict[str, Any]:

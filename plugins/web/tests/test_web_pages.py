@@ -112,6 +112,21 @@ def test_the_actions_page_draws_the_report_and_says_what_to_install_without_it(p
     _shot(page, tmp_path, "actions")
 
 
+def test_the_actions_page_follows_the_actions_meta_daemon_live(project: Path, write, web, runs, page) -> None:
+    server: WebServer = web()  # the real actions plugin
+    page.goto(server.url.replace("/?", "/actions?"))
+    assert page.locator('table.performance tr[data-daemon="t.bad"]').count() == 0
+    page.evaluate("window.loadedOnce = 'yes'")
+    write("teams/t.toml", team_toml("t", {"bad": {"command": ["sh", "-c", "echo boom >&2; exit 2"], "every": "0.3s"}})
+          + '[meta.actions]\nevery = "0.5s"\nheartbeat = "0.5s"\nstart_seconds = "0.3s"\n')
+    runs.append(TeamRun(project, "t"))
+    # the meta-daemon rewrites its report; the page follows without a reload: the failing command, then its pattern
+    page.wait_for_selector('table.performance tr[data-daemon="t.bad"]', timeout=60000)
+    page.wait_for_selector('.insight[data-rule="repeated-failure"]', timeout=60000)
+    assert "boom" in page.locator('.insight[data-rule="repeated-failure"]').inner_text()
+    assert page.evaluate("window.loadedOnce") == "yes"
+
+
 def test_every_page_renders_with_a_team_running(project: Path, write, web, runs, page, tmp_path: Path) -> None:
     write("teams/t.toml", team_toml("t", {"worker": {"command": ["true"]}}, mission="demande.md"))
     write("demande.md", "Build the parser.\n")
@@ -153,3 +168,20 @@ def test_every_page_renders_with_a_team_running(project: Path, write, web, runs,
     wait_for(lambda: "second line" in page.locator("#log").inner_text(), 20, "the new line")
     assert "sk-abcdefghijklmnopqrstuvwx" not in page.locator("#log").inner_text()
     assert subprocess.run(["git", "--version"], capture_output=True).returncode == 0
+
+
+def test_the_map_page_follows_the_map_daemon_live(project: Path, write, web, runs, page) -> None:
+    write("notes.md", "word " * 40 + "\n")
+    write("teams/m.toml", '[team]\nname = "m"\ncycle = "0.2s"\nstop_timeout = "5s"\n[meta.map]\nheartbeat = "0.5s"\n'
+                          'start_seconds = "0.3s"\ndebounce = "100ms"\nrescan = "1h"\n')
+    run = TeamRun(project, "m")
+    runs.append(run)
+    wait_for(lambda: (project / ".kin" / "state" / "phase.json").exists(), 60, lambda: run.output)
+    server: WebServer = web()
+    page.goto(server.url.replace("/?", "/map?"))
+    page.wait_for_selector('tr[data-path="notes.md"]')
+    assert page.locator('tr[data-path="later.md"]').count() == 0
+    page.evaluate("window.loadedOnce = 'yes'")
+    write("later.md", "word " * 500 + "\n")  # the map daemon measures it; the page follows without a reload
+    page.wait_for_selector('tr[data-path="later.md"]', timeout=60000)
+    assert page.evaluate("window.loadedOnce") == "yes"
