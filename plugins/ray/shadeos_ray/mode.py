@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from shadeos_core.execution import CommandSpec, ExecutionResult
-from shadeos_process.modes import BackgroundMode  # the public shadeos_process.BackgroundMode, typed
+from shadeos_process import BackgroundMode  # the process plugin's public API (a declared dependency)
 
 from .job import Job, write_job
 from .settings import RaySettings, ray_options
