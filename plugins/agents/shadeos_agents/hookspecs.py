@@ -37,3 +37,11 @@ def model_complete(workspace: Workspace, system: str, prompt: str, purpose: str)
     (the caller then does without). Raises ``KinError`` (one line) when the model cannot answer: no key,
     provider down after retries. ``purpose`` names the caller in logs (e.g. ``"archivist consolidation"``).
     """
+
+
+@hookspec(firstresult=True)
+def agent_prompt(workspace: Workspace, role: str, prompt: str | None) -> dict[str, Any]:
+    """Where the role prompt of an agent with ``role`` (and the team file's ``prompt`` key, if any) comes from,
+    first found first: ``{"source": "team file" | "project override" | "builtin" | "none", "file": the project
+    file a changed prompt belongs in (relative to the root), "text": its template text (``None`` when there is
+    none)}``."""

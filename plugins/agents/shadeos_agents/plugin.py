@@ -16,6 +16,13 @@ def add_hookspecs(pluginmanager: Any) -> None:
 
 
 @hookimpl
+def agent_prompt(workspace: Any, role: str, prompt: str | None) -> dict[str, Any]:
+    from .prompting import prompt_source
+
+    return prompt_source(workspace.root, role, prompt)
+
+
+@hookimpl
 def model_complete(workspace: Any, system: str, prompt: str, purpose: str) -> dict[str, Any] | None:
     from .completion import complete
 

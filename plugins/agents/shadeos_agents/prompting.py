@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
-__all__ = ["ROLES_DIR", "VARIABLES", "builtin_roles", "RoleTemplates"]
+__all__ = ["ROLES_DIR", "VARIABLES", "builtin_roles", "RoleTemplates", "prompt_source"]
 
 ROLES_DIR = Path(__file__).resolve().parent / "roles"
 #: What a role template can use.
@@ -40,6 +40,26 @@ VARIABLES = {
 def builtin_roles() -> set[str]:
     """Roles whose prompt ships with the plugin."""
     return {p.name.removesuffix(".md.j2") for p in ROLES_DIR.glob("*.md.j2") if p.name != "base.md.j2"}
+
+
+def prompt_source(root: Path, role: str, prompt: str | None) -> dict[str, Any]:
+    """Where a role's template comes from (as :class:`RoleTemplates` finds it: a ``prompt`` key wins, even
+    naming a file that is missing, which the agent then refuses), the project file a changed prompt belongs
+    in, and the template's text (``None`` when there is none or it cannot be read)."""
+    override = f"prompts/{role}.md.j2"
+    if prompt:
+        return {"source": "team file", "file": Path(prompt).as_posix(), "text": _text_of(root / prompt)}
+    for source, path in (("project override", root / override), ("builtin", ROLES_DIR / f"{role}.md.j2")):
+        if path.is_file():
+            return {"source": source, "file": override, "text": _text_of(path)}
+    return {"source": "none", "file": override, "text": None}
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @lru_cache(maxsize=8)

@@ -45,3 +45,21 @@ def test_a_template_can_never_include_a_secret_or_kins_state(project, write):
 def test_every_documented_variable_is_given_to_templates(agent):
     variables = ContextBuilder(agent, agent.count_tokens).build("Edit README.md").variables
     assert set(variables) == set(VARIABLES)
+
+
+def test_the_agent_prompt_hook_says_where_a_role_prompt_comes_from(project):
+    from shadeos_core import Kernel
+
+    def ask(prompt=None):
+        kernel = Kernel.load(project)
+        return kernel.hooks.call("agent_prompt", workspace=kernel.workspace, role="production", prompt=prompt)
+
+    builtin = ask()
+    assert (builtin["source"], builtin["file"]) == ("builtin", "prompts/production.md.j2") and builtin["text"]
+    (project / "prompts").mkdir()
+    (project / "prompts" / "production.md.j2").write_text("{% extends 'base.md.j2' %}\n")
+    assert ask() == {"source": "project override", "file": "prompts/production.md.j2",
+                     "text": "{% extends 'base.md.j2' %}\n"}
+    (project / "mine.md.j2").write_text("Mine.\n")
+    assert ask("mine.md.j2") == {"source": "team file", "file": "mine.md.j2", "text": "Mine.\n"}
+    assert ask("gone.md.j2") == {"source": "team file", "file": "gone.md.j2", "text": None}  # the agent refuses it

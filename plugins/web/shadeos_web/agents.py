@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,35 +129,23 @@ def _spec(kernel: Kernel, cwd: str, daemon_id: str) -> Any:
 
 
 def role_prompt(kernel: Kernel, cwd: str, daemon_id: str) -> dict[str, Any]:
-    """The prompt agent ``daemon_id`` runs with: ``role``, ``source`` (``team file``, ``project override`` or
-    ``builtin``), ``file`` (where saving writes, relative to the root), ``text`` (``None``: not found)."""
+    """The prompt agent ``daemon_id`` runs with, as the agents plugin finds it (its ``agent_prompt`` hook):
+    ``role``, ``source`` (``team file``, ``project override``, ``builtin`` or ``none``), ``file`` (where saving
+    writes, relative to the root), ``text`` (``None``: not found, or no agents plugin to say)."""
     workspace = kernel.workspace
     spec = _spec(kernel, cwd, daemon_id)
     options = getattr(spec, "options", {}) or {}
     role = _text(agent_status(workspace, daemon_id).get("role")) or _text(options.get("role")) or "agent"
     check_name(role, what="role")
-    if _text(options.get("prompt")):
-        path = workspace.inside(options["prompt"], what="prompt")
-        return {"role": role, "source": "team file", "file": workspace.relative(path), "text": _read(path)}
-    override = workspace.root / "prompts" / f"{role}.md.j2"
-    if override.is_file():
-        return {"role": role, "source": "project override", "file": workspace.relative(override),
-                "text": _read(override)}
-    return {"role": role, "source": "builtin", "file": workspace.relative(override), "text": _builtin(role)}
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _builtin(role: str) -> str | None:
-    try:
-        return (resources.files("shadeos_agents") / "roles" / f"{role}.md.j2").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, OSError):
-        return None
+    prompt = _text(options.get("prompt")) or None
+    if prompt:
+        workspace.inside(prompt, what="prompt")  # a team file naming a path outside the project: one line
+    found = kernel.hooks.call("agent_prompt", workspace=workspace, role=role, prompt=prompt) \
+        if kernel.hooks.has("agent_prompt") else None
+    if not isinstance(found, dict):
+        return {"role": role, "source": "none", "file": prompt or f"prompts/{role}.md.j2", "text": None}
+    return {"role": role, "source": str(found.get("source", "")), "file": str(found.get("file", "")),
+            "text": found.get("text") if isinstance(found.get("text"), str) else None}
 
 
 def save_prompt(kernel: Kernel, cwd: str, daemon_id: str, text: str) -> str:
