@@ -153,6 +153,17 @@ def test_every_page_renders_with_a_team_running(project: Path, write, web, runs,
     assert task.text == "Write the lexer"
     page.click(f'tr[data-task="{task.id}"] button[name=cancel]')
     page.wait_for_selector(f'tr[data-task="{task.id}"][data-state="cancelled"]')
+    # assign: the queued task is re-queued for the daemon chosen (its copy names it)
+    page.fill("input[name=text]", "Write the tests")
+    page.click("button[name=add]")
+    second = wait_for(lambda: [t for t in queue.list("queued") if t.text == "Write the tests"], 20, "queued")[0]
+    page.select_option(f'tr[data-task="{second.id}"] select[name=to]', "t.worker")
+    page.click(f'tr[data-task="{second.id}"] button[name=assign]')
+    page.wait_for_selector(f'tr[data-task="{second.id}"][data-state="cancelled"]')
+    [copy] = [t for t in queue.list("queued") if t.text == "Write the tests"]
+    assert copy.id != second.id and copy.to == "t.worker" and copy.history[0].get("assigned_from") == second.id
+    page.wait_for_selector(f'tr[data-task="{copy.id}"][data-state="queued"]')
+    assert "t.worker" in page.locator(f'tr[data-task="{copy.id}"]').inner_text()
     # the mission, edited
     page.goto(server.base + "/mission")
     assert page.locator('section[data-team="t"] textarea').input_value() == "Build the parser.\n"
