@@ -3,7 +3,8 @@
 Mailboxes use this rather than watchdog: claiming a message renames it out of
 ``new/``, and watchdog holds such an unpaired move for half a second to pair
 it, delaying every event queued behind it. Here only arrivals
-(``IN_MOVED_TO``, ``IN_CREATE``) wake the waiter.
+(``IN_MOVED_TO``, ``IN_CREATE``) wake the waiter, and writes to the files it
+is given beside the directory (``IN_MODIFY``: a mailbox's live lane).
 """
 from __future__ import annotations
 
@@ -11,14 +12,19 @@ import ctypes
 import ctypes.util
 import os
 import select
+import struct
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 __all__ = ["Alarm", "DirectoryWaiter"]
 
+IN_MODIFY = 0x00000002
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
+IN_Q_OVERFLOW = 0x00004000
+_EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then len bytes of name)
 IN_NONBLOCK = 0o4000
 IN_CLOEXEC = 0o2000000
 _libc: ctypes.CDLL | None = None
@@ -36,6 +42,12 @@ def _inotify() -> ctypes.CDLL | None:
 class DirectoryWaiter:
     """``with DirectoryWaiter(path) as w: w.wait(timeout)`` returns True when something arrived.
 
+    ``files`` are watched for writes too. With ``ready``, a wake-up counts only
+    when ``ready()`` says something is there (writes that bring nothing, such as
+    the receiver emptying its own spool, do not end a wait). :attr:`arrivals`
+    turns true when something may have arrived in the directory itself (its
+    reader sets it back to false before it looks).
+
     With inotify it sleeps in ``select`` until a file arrives, :meth:`interrupt`
     is called or ``timeout`` passes: no wakeup while idle. Without inotify (not
     Linux, or the user's inotify instances all taken by other programs) it
@@ -48,11 +60,16 @@ class DirectoryWaiter:
     MAX_POLL = 1.0
     _warned = False
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], files: Sequence[str | os.PathLike[str]] = (),
+                 ready: Callable[[], object] | None = None) -> None:
         self.path = os.fsencode(os.fspath(path))
+        self.files = [os.fsencode(os.fspath(f)) for f in files]
+        self.ready = ready
         self.fd: int | None = None
+        self.arrivals = True
+        self._dir_wd = -1
         self._pipe: tuple[int, int] | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, ...] | None = None
         self._poll = self.POLL
         self._pipe_lock = threading.Lock()  # an interrupt never writes to a pipe closed (and its number reused)
 
@@ -60,12 +77,18 @@ class DirectoryWaiter:
     def polling(self) -> bool:
         return self.fd is None
 
+    @property
+    def watching(self) -> bool:
+        """Entered and not stopped."""
+        return self._pipe is not None
+
     def __enter__(self) -> DirectoryWaiter:
         lib = _inotify()
         if lib is not None:
             fd = lib.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
             if fd >= 0:
-                if lib.inotify_add_watch(fd, self.path, IN_CREATE | IN_MOVED_TO) >= 0:
+                self._dir_wd = lib.inotify_add_watch(fd, self.path, IN_CREATE | IN_MOVED_TO)
+                if self._dir_wd >= 0 and all(lib.inotify_add_watch(fd, path, IN_MODIFY) >= 0 for path in self.files):
                     self.fd = fd
                 else:
                     os.close(fd)
@@ -80,27 +103,61 @@ class DirectoryWaiter:
         self._stamp = self._look()
         return self
 
-    def _look(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_ino)
+    def _look(self) -> tuple[int, ...] | None:
+        stamp: list[int] = []
+        for path in (self.path, *self.files):
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            stamp += (st.st_mtime_ns, st.st_ino, st.st_size)
+        return tuple(stamp)
 
     def wait(self, timeout: float | None) -> bool:
         """True when something arrived (or may have: callers re-check), False on timeout or :meth:`interrupt`."""
-        if self.fd is None:
-            return self._poll_wait(timeout)
-        watched = [self.fd] + ([self._pipe[0]] if self._pipe else [])
-        ready, _, _ = select.select(watched, [], [], timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            seen = self._poll_wait(timeout) if self.fd is None else self._select(timeout)
+            if seen is not True or self.ready is None or self.ready():
+                return bool(seen)
+            if deadline is not None:  # a write that brought nothing: wait on for the rest of the time
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    return False
+
+    def _select(self, timeout: float | None) -> bool | None:
+        """True on an event, False on timeout, None on :meth:`interrupt`."""
+        fd = self.fd
+        assert fd is not None
+        ready, _, _ = select.select([fd] + ([self._pipe[0]] if self._pipe else []), [], [], timeout)
         if self._pipe and self._pipe[0] in ready:
             self._drain(self._pipe[0])
-        if self.fd not in ready:
+            if fd not in ready:
+                return None
+        if fd not in ready:
             return False
-        self._drain(self.fd)
+        self._read_events(fd)
         return True
 
-    def _poll_wait(self, timeout: float | None) -> bool:
+    def _read_events(self, fd: int) -> None:
+        data = b""
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                data += chunk
+                if len(chunk) < 65536:  # a read shorter than asked for took all there was
+                    break
+        except OSError:  # BlockingIOError: nothing (more) to read
+            pass
+        offset = 0
+        while offset + _EVENT.size <= len(data):
+            wd, mask, _cookie, length = _EVENT.unpack_from(data, offset)
+            offset += _EVENT.size + length
+            if wd == self._dir_wd or mask & IN_Q_OVERFLOW:
+                self.arrivals = True
+                return
+
+    def _poll_wait(self, timeout: float | None) -> bool | None:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             pause = self._poll if deadline is None else min(self._poll, max(0.0, deadline - time.monotonic()))
@@ -108,12 +165,13 @@ class DirectoryWaiter:
                 ready, _, _ = select.select([self._pipe[0]], [], [], pause)
                 if ready:
                     self._drain(self._pipe[0])
-                    return False
+                    return None
             else:
                 time.sleep(pause)
             stamp = self._look()
             if stamp != self._stamp:
                 self._stamp, self._poll = stamp, self.POLL
+                self.arrivals = True
                 return True
             self._poll = min(self.MAX_POLL, self._poll * 2)
             if deadline is not None and time.monotonic() >= deadline:
@@ -122,9 +180,9 @@ class DirectoryWaiter:
     @staticmethod
     def _drain(fd: int) -> None:
         try:
-            while os.read(fd, 65536):
+            while len(os.read(fd, 65536)) == 65536:  # a read shorter than asked for took all there was
                 pass
-        except (BlockingIOError, OSError):
+        except OSError:  # BlockingIOError: nothing (more) to read
             pass
 
     def interrupt(self) -> None:

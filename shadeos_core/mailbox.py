@@ -11,23 +11,35 @@ comes back renamed ``<name>.r<N>.json`` for try N; after
 :data:`MAX_DELIVERIES` failed deliveries the message goes to ``dead/``
 beside a ``<name>.why.json`` saying what rejected it, and the receiver goes
 on with the next one. ``kin mail dead`` lists them.
+
+While a receiver runs, messages to it travel on the mailbox's live lane (see
+:mod:`shadeos_core.mailspool`): appended to one spool file, no directory
+changed on their way; what the lane holds when its receiver stops becomes
+message files again.
 """
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
 import logging
 import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .deadletters import DeadLetter, dead_in, dead_letters
 from .errors import UsageError
-from .fsio import atomic_write_json, dumps_json, loads_json, read_json
+from .fsio import atomic_write_bytes, atomic_write_json, dumps_json, loads_json
+from .mailspool import SPOOL, Appender, Spool, SpoolEntry, lane_dir
 from .workspace import Workspace, check_name
+
+if TYPE_CHECKING:
+    from .inotify import DirectoryWaiter
 
 __all__ = ["Mailbox", "Message", "PRIORITIES", "priority_value", "MAX_DELIVERIES", "DeadLetter", "dead_letters"]
 
@@ -63,10 +75,14 @@ class Message:
     sent_at: float = 0.0
     name: str = ""
     path: Path | None = field(default=None, repr=False)
+    #: Came on the live lane (a line of the spool, no file of its own until a failed delivery makes one).
+    spooled: bool = field(default=False, repr=False)
 
     @property
     def tries(self) -> int:
         """Which delivery this is: 1 the first time, more after failed ones."""
+        if self.spooled:
+            return 1  # a failed delivery leaves the lane for a file
         match = _TRY.match(self.name)
         return int(match.group("try")) if match and match.group("try") else 1
 
@@ -85,6 +101,14 @@ class Mailbox:
         self.tmp, self.new, self.cur = (self.root / part for part in ("tmp", "new", "cur"))
         self.dead_dir = self.root / "dead"
         self._make_dirs()
+        self._lane: Spool | None = None  # held while this process receives for the mailbox (see own())
+        self._waiting: list[Message] = []  # read from the lane, not claimed yet, in name order
+        self._held: dict[str, Message] = {}  # claimed from the lane, not acknowledged yet
+        self._acked: list[str] = []  # acknowledged, not journaled yet (see flush())
+        self._appender: Appender | None = None  # made at the first send
+        self._watcher: DirectoryWaiter | None = None  # see watch()
+        self._put_back = True  # this mailbox put a file into new/ since it last listed it
+        self._settled = 0
 
     def _make_dirs(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -106,7 +130,9 @@ class Mailbox:
         box = _SENDERS.get(key)
         if box is None:
             box = cls(workspace, target)
-            if len(_SENDERS) >= 512:
+            if len(_SENDERS) >= 128:
+                for old in _SENDERS.values():
+                    old.close()
                 _SENDERS.clear()
             _SENDERS[key] = box
         return box
@@ -119,9 +145,14 @@ class Mailbox:
         message = Message(body=body, sender=sender, target=self.daemon_id, priority=prio, kind=kind,
                           sent_at=time.time(), name=name)
         try:
-            payload = dumps_json(message.to_json()).encode("utf-8")
+            payload = dumps_json({"schema": 1, "from": sender, "to": self.daemon_id, "priority": prio, "kind": kind,
+                                  "sent_at": message.sent_at, "body": body, "name": name}).encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise UsageError(f"message body is not JSON-serialisable: {exc}") from None
+        if self._appender is None:
+            self._appender = Appender(os.path.join(lane_dir(self._root), SPOOL))
+        if self._appender.append(b"\n" + payload + b"\n"):
+            return message  # on the live lane: its receiver runs
         try:
             self._write(name, payload)
         except FileNotFoundError:  # the mailbox was removed since this process made it
@@ -130,11 +161,125 @@ class Mailbox:
         message.path = self.new / name
         return message
 
-    def _write(self, name: str, payload: bytes) -> None:
+    def close(self) -> None:
+        """Let go of what this mailbox keeps open to send (its receiving end goes with :meth:`disown`)."""
+        if self._appender is not None:
+            self._appender.close()
+
+    @property
+    def _root(self) -> str:
+        return os.fspath(self.root)
+
+    def _write(self, name: str, payload: bytes, into: Path | None = None) -> None:
         tmp = self.tmp / name
         with open(tmp, "wb") as handle:
             handle.write(payload)
-        os.rename(tmp, self.new / name)
+        os.rename(tmp, (into or self.new) / name)
+
+    # -- the live lane -------------------------------------------------------------------------
+    def own(self) -> int:
+        """Receive for this mailbox from now on, senders appending to its live lane (a daemon's runner does, for
+        its life; :meth:`disown` ends it). What an earlier receiver left on the lane becomes message files
+        first; returns how many of them it died handling (each a failed delivery, as :meth:`recover` counts)."""
+        if self._lane is not None:
+            return 0
+        self._settled = 0
+        self._lane = Spool.acquire(self._root, self._settle)
+        if self._lane is None:
+            log.warning("mailbox %s: another live process receives for it; this one reads its message files only",
+                        self.daemon_id)
+        return self._settled
+
+    def disown(self) -> None:
+        """Stop receiving on the live lane: what it holds that is not acknowledged becomes message files."""
+        self.flush()
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            lane.release(self._settle)
+        self._waiting.clear()
+        self._held.clear()
+
+    def live_files(self) -> list[str]:
+        """The files to watch, beside ``new/``, for messages arriving (the lane's spool while owned)."""
+        return [self._lane.path] if self._lane is not None else []
+
+    def watch(self) -> DirectoryWaiter:
+        """A waiter (entered; its owner stops it) that wakes when a message arrives: a file in ``new/``, a line on
+        the live lane. While it watches, :meth:`receive` lists ``new/`` only when something arrived there."""
+        from .inotify import DirectoryWaiter
+
+        self._watcher = DirectoryWaiter(self.new, self.live_files(), ready=self.has_mail).__enter__()
+        return self._watcher
+
+    def _new_may_hold(self) -> bool:
+        watcher = self._watcher
+        return watcher is None or not watcher.watching or watcher.arrivals or self._put_back
+
+    def _list_new(self) -> list[str]:
+        if self._watcher is not None:
+            self._watcher.arrivals = False  # before looking: what arrives meanwhile is seen next time
+        self._put_back = False
+        return sorted(os.listdir(self.new))
+
+    def _settle(self, entries: list[SpoolEntry], claimed: set[str]) -> None:
+        for entry in entries:
+            if entry.data is None:
+                self._quarantine_line(entry.raw)
+                continue
+            payload = dumps_json(entry.data).encode("utf-8")
+            if entry.name in claimed:  # its receiver died on it: a failed delivery, as from cur/
+                self._write(entry.name, payload, into=self.cur)
+                with contextlib.suppress(FileNotFoundError):
+                    message = Message(body=None, target=self.daemon_id, name=entry.name, path=self.cur / entry.name)
+                    if self.fail(message, "the receiver died while handling it") == "retry":
+                        self._settled += 1
+            else:
+                self._write(entry.name, payload)
+            self._put_back = True
+        self._waiting.clear()
+        self._held.clear()
+        self._acked.clear()
+
+    def flush(self) -> None:
+        """Journal the acknowledgements of lane messages made since the last flush (a receiver calls it when it
+        has nothing more to do: off the way of the next message). A receiver that dies before may see a message
+        it handled come again, as a failed delivery: delivery is at least once."""
+        if self._lane is None or not self._acked:
+            return
+        acked, self._acked = self._acked, []
+        try:
+            self._lane.note("a", acked)
+        except OSError:
+            self._acked = acked + self._acked  # journaled at the next flush
+            raise
+        if not self._held and not self._waiting:
+            self._lane.compact()
+
+    def _read_lane(self) -> None:
+        if self._lane is None:
+            return
+        entries = self._lane.read()
+        if not entries:
+            return
+        for entry in entries:
+            if entry.data is None:
+                self._quarantine_line(entry.raw)
+                continue
+            try:
+                self._waiting.append(self._message(entry.data, entry.name, None, spooled=True))
+            except (ValueError, TypeError, OverflowError):
+                self._quarantine_line(entry.raw)
+                self._lane.note("a", [entry.name])  # done with: not written back as a message when the lane closes
+        self._waiting.sort(key=lambda m: m.name)
+
+    def _off_lane(self, message: Message) -> None:
+        """A claimed lane message leaves the lane as a file in ``cur/`` (for a retry or the dead letters)."""
+        assert self._lane is not None
+        payload = dumps_json({**message.to_json(), "name": message.name}).encode("utf-8")
+        self._write(message.name, payload, into=self.cur)
+        self._lane.note("a", [message.name])
+        self._held.pop(message.name, None)
+        message.path, message.spooled = self.cur / message.name, False
 
     # -- receiving ---------------------------------------------------------
     def recover(self) -> int:
@@ -152,14 +297,21 @@ class Mailbox:
 
     def release(self, messages: list[Message]) -> None:
         """Give claimed messages back as they were (the receiver stops before handling them: not a failure)."""
+        back = [m for m in messages if m.spooled and self._held.pop(m.name, None) is not None]
+        if back and self._lane is not None:
+            self._lane.note("r", [m.name for m in back])
+            self._waiting = sorted(self._waiting + back, key=lambda m: m.name)
         for message in messages:
             if message.path is not None:
+                self._put_back = True
                 with contextlib.suppress(FileNotFoundError):
                     os.rename(message.path, self.new / message.name)
 
     def fail(self, message: Message, error: str) -> str:
         """A delivery of ``message`` failed with ``error``: deliver it again (``"retry"``), or, after
         :data:`MAX_DELIVERIES` tries, move it to ``dead/`` with the error (``"dead"``)."""
+        if message.spooled and self._lane is not None:
+            self._off_lane(message)
         if message.path is None:
             return "retry"
         tries = message.tries
@@ -174,17 +326,19 @@ class Mailbox:
             log.warning("mailbox %s: message %s moved to the dead letters after %d failed deliveries: %s",
                         self.daemon_id, base, tries, error.splitlines()[0][:300] if error else "")
             return "dead"
+        self._put_back = True
         os.rename(message.path, self.new / f"{base}.r{tries + 1}.json")
         return "retry"
 
     def dead(self) -> list[DeadLetter]:
         """The dead letters of this mailbox, oldest first."""
-        return _dead_in(self.dead_dir, self.daemon_id)
+        return dead_in(self.dead_dir, self.daemon_id)
 
     def requeue(self, name: str) -> bool:
         """Deliver a dead letter again, as new (its failed tries forgotten); ``False`` when there is no such one."""
         base = name.removesuffix(".json")
         source = self.dead_dir / f"{base}.json"
+        self._put_back = True
         try:
             os.rename(source, self.new / f"{base}.json")
         except FileNotFoundError:
@@ -208,7 +362,15 @@ class Mailbox:
                                    for n in names) else None
 
     def pending(self) -> int:
-        return sum(1 for name in os.listdir(self.new) if name.endswith(".json"))
+        """How many messages wait to be claimed (files in ``new/``, and on the live lane while owned)."""
+        self._read_lane()
+        return len(self._waiting) + sum(1 for name in os.listdir(self.new) if name.endswith(".json"))
+
+    def has_mail(self) -> bool:
+        """Whether a message waits to be claimed (:meth:`pending`, without counting)."""
+        if self._waiting or (self._lane is not None and self._lane.unread()):
+            return True
+        return self._new_may_hold() and any(name.endswith(".json") for name in os.listdir(self.new))
 
     def receive(self, limit: int | None = None) -> list[Message]:
         """Claim waiting messages in priority-then-FIFO order (up to ``limit``).
@@ -219,13 +381,22 @@ class Mailbox:
         skipped. Call :meth:`ack` once a message is handled.
         """
         out: list[Message] = []
-        for name in sorted(os.listdir(self.new)):
+        self._read_lane()
+        files: Iterator[tuple[str, Message | None]] = (
+            (name, None) for name in (self._list_new() if self._new_may_hold() else ()))
+        lane: list[tuple[str, Message | None]] = [(m.name, m) for m in self._waiting]
+        for name, spooled in heapq.merge(files, lane, key=lambda pair: pair[0]) if lane else files:
             if limit is not None and len(out) >= limit:
+                self._put_back = True  # files listed and left where they are: looked at again next time
                 break
+            if spooled is not None:  # a lane message is never a retry: a failed delivery makes a file
+                out.append(spooled)
+                continue
             if not name.endswith(".json"):
                 continue
             retried = (match := _TRY.match(name)) is not None and match.group("try") is not None
             if retried and out:
+                self._put_back = True
                 continue  # its turn comes in a batch of its own
             claimed = self.cur / name
             try:
@@ -236,11 +407,21 @@ class Mailbox:
             if message is not None:
                 out.append(message)
                 if retried:
+                    self._put_back = True
                     break
+        taken = [m for m in out if m.spooled]
+        if taken and self._lane is not None:
+            self._lane.note("c", [m.name for m in taken])
+            self._held.update((m.name, m) for m in taken)
+            del self._waiting[:len(taken)]  # the merge took lane messages in their order, from the first
         return out
 
     def ack(self, message: Message) -> None:
         """Acknowledge a handled message: it is deleted and will not come back."""
+        if message.spooled:
+            if self._lane is not None and self._held.pop(message.name, None) is not None:
+                self._acked.append(message.name)
+            return
         if message.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(message.path)
@@ -251,12 +432,27 @@ class Mailbox:
                 data = loads_json(handle.read())
             if not isinstance(data, dict) or "body" not in data:
                 raise ValueError("not a message object")
-            return Message(body=data["body"], sender=str(data.get("from", "")), target=self.daemon_id,
-                           priority=int(data.get("priority", 5)), kind=str(data.get("kind", "message")),
-                           sent_at=float(data.get("sent_at", 0.0)), name=path.name, path=path)
+            return self._message(data, path.name, path)
         except (OSError, ValueError, TypeError, OverflowError) as exc:
             self._quarantine(path, exc)
             return None
+
+    def _message(self, data: dict[str, Any], name: str, path: Path | None, *, spooled: bool = False) -> Message:
+        return Message(body=data["body"], sender=str(data.get("from", "")), target=self.daemon_id,
+                       priority=int(data.get("priority", 5)), kind=str(data.get("kind", "message")),
+                       sent_at=float(data.get("sent_at", 0.0)), name=name, path=path, spooled=spooled)
+
+    def _quarantine_line(self, raw: bytes) -> None:
+        """A lane line that cannot be read as a message: kept in the quarantine, as an unreadable file is."""
+        directory = self.workspace.state_dir("quarantine", "mail", self.daemon_id)
+        name = f"lane-{time.time_ns():020d}-{os.getpid()}.json"
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(directory / name, raw)
+            atomic_write_json(directory / name.replace(".json", ".why.json"),
+                              {"schema": 1, "daemon_id": self.daemon_id, "name": name, "tries": 1,
+                               "error": "unreadable: a line of the mailbox's live lane that is not a message",
+                               "dead_at": time.time()}, indent=None)
+        log.warning("mailbox %s: an unreadable line of its live lane moved to %s", self.daemon_id, directory / name)
 
     def _quarantine(self, path: Path, exc: Exception) -> None:
         target = self.workspace.state_dir("quarantine", "mail", self.daemon_id) / path.name
@@ -270,88 +466,18 @@ class Mailbox:
 
     # -- waiting -------------------------------------------------------------
     def wait(self, timeout: float | None = None, *, poll: float = 0.05) -> bool:
-        """Block until a message is waiting (or ``timeout``); True when one is.
-
-        Uses inotify where available, polling otherwise.
+        """Block until a message is waiting, a file or on the live lane while owned (or ``timeout``); True when
+        one is. Uses inotify where available, polling otherwise.
         """
         from .inotify import DirectoryWaiter
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        with DirectoryWaiter(self.new) as waiter:
+        with DirectoryWaiter(self.new, self.live_files()) as waiter:
             while True:
-                if self.pending():
+                if self.has_mail():
                     return True
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 waiter.wait(poll if remaining is None else min(remaining, 1.0))
-
-
-@dataclass
-class DeadLetter:
-    """A message no receiver could handle (``reason`` ``rejected``) or read (``unreadable``)."""
-
-    daemon_id: str
-    name: str
-    reason: str
-    error: str
-    tries: int
-    dead_at: float
-    sender: str = ""
-    kind: str = ""
-    path: Path | None = field(default=None, repr=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"daemon_id": self.daemon_id, "name": self.name, "reason": self.reason, "error": self.error,
-                "tries": self.tries, "dead_at": self.dead_at, "sender": self.sender, "kind": self.kind,
-                "path": str(self.path) if self.path else None}
-
-
-def _dead_in(directory: Path, daemon_id: str, reason: str = "rejected") -> list[DeadLetter]:
-    found: list[DeadLetter] = []
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        return found
-    for name in names:
-        if not name.endswith(".json") or name.endswith(".why.json"):
-            continue
-        path = directory / name
-        try:
-            why = read_json(directory / f"{name.removesuffix('.json')}.why.json")
-            why = why if isinstance(why, dict) else {}
-        except (OSError, ValueError):
-            why = {}
-        try:
-            head = read_json(path)
-            head = head if isinstance(head, dict) else {}
-        except (OSError, ValueError):
-            head = {}
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            continue
-        found.append(DeadLetter(daemon_id, name, reason,
-                                str(why.get("error") or "its file could not be read as a message"),
-                                int(why.get("tries") or 0) if str(why.get("tries", "")).isdigit() else 0,
-                                float(why.get("dead_at") or mtime) if isinstance(why.get("dead_at"), (int, float))
-                                else mtime, str(head.get("from", "")), str(head.get("kind", "")), path))
-    return found
-
-
-def dead_letters(workspace: Workspace, daemon_id: str | None = None) -> list[DeadLetter]:
-    """Every dead letter of the workspace (or of one mailbox): rejected messages and unreadable ones."""
-    found: list[DeadLetter] = []
-    for base in (workspace.kin_dir / "mail", workspace.kin_dir / "quarantine" / "mail"):
-        try:
-            boxes = sorted(os.listdir(base))
-        except OSError:
-            continue
-        for box in boxes:
-            if daemon_id is not None and box != daemon_id:
-                continue
-            if base.parent == workspace.kin_dir:
-                found.extend(_dead_in(base / box / "dead", box))
-            else:
-                found.extend(_dead_in(base / box, box, "unreadable"))
-    return sorted(found, key=lambda d: d.dead_at)
+                self._put_back = True  # this waiter is not watch()'s: new/ is looked into again
