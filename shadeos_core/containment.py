@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import logging
@@ -83,8 +84,33 @@ class EventDispatcher:
         self.dropped = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._later: collections.deque[Any] = collections.deque()
+        self._release_lock = threading.Lock()
+        self.held_since: float | None = None  # monotonic time of the oldest event held back
 
-    def put(self, event: Any) -> None:
+    def put(self, event: Any, *, later: bool = False) -> None:
+        """Queue ``event`` for the listeners. With ``later`` it waits, without waking the event thread, for the next
+        event put without it or for :meth:`release`, and then goes in its order."""
+        if later:
+            if self.held_since is None:
+                self.held_since = time.monotonic()
+            self._later.append(event)
+            return
+        if self._later:
+            self.release()
+        self._put(event)
+
+    def release(self) -> None:
+        """Queue the events held back by ``later``, in their order: one item, one wake-up of the event thread."""
+        with self._release_lock:
+            self.held_since = None
+            batch = []
+            while self._later:
+                batch.append(self._later.popleft())
+            if batch:
+                self._put(_Batch(batch))
+
+    def _put(self, event: Any) -> None:
         self._start()
         try:
             self.queue.put_nowait(event)
@@ -96,6 +122,7 @@ class EventDispatcher:
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait (at most ``timeout``) until every event put so far is delivered; False if listeners are stuck."""
+        self.release()
         deadline = time.monotonic() + timeout
         while self.queue.unfinished_tasks:
             if time.monotonic() > deadline:
@@ -113,13 +140,19 @@ class EventDispatcher:
 
     def _run(self) -> None:
         while True:
-            event = self.queue.get()
+            item = self.queue.get()
             try:
-                self.deliver(event)
-            except BaseException:  # noqa: BLE001 - deliver contains each listener; this only guards the thread
-                log.debug("event delivery failed", exc_info=True)
+                for event in item if isinstance(item, _Batch) else (item,):
+                    try:
+                        self.deliver(event)
+                    except BaseException:  # noqa: BLE001 - deliver contains each listener; this guards the thread
+                        log.debug("event delivery failed", exc_info=True)
             finally:
                 self.queue.task_done()
+
+
+class _Batch(list[Any]):
+    """Events released together: one item of the queue."""
 
 
 class Isolated:

@@ -134,7 +134,7 @@ class Daemon:
                            hint=f"add it to talks_to in the team file (now: {', '.join(allowed) or 'nobody'})")
         full = target if "." in target else f"{self.team.name}.{target}"
         sent = Mailbox.send(self.workspace, full, message, sender=self.daemon_id, priority=priority, kind=kind)
-        self.emit("message", sent=sent.name, to=full, message_kind=kind)
+        self.emit_later("message", sent=sent.name, to=full, message_kind=kind)
         return sent
 
     @contextlib.contextmanager
@@ -192,6 +192,10 @@ class Daemon:
     def emit(self, kind: str, **data: Any) -> None:
         """Broadcast a ``daemon_event`` from this daemon."""
         self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data))
+
+    def emit_later(self, kind: str, **data: Any) -> None:
+        """Broadcast a ``daemon_event`` with the next event or at the end of the cycle (see ``Kernel.emit``)."""
+        self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data), later=True)
 
 
 class MetaDaemon(Daemon):

@@ -141,18 +141,31 @@ class Kernel:
 
         return TeamSet(self.workspace, self, cwd=cwd, check_values=check_values)
 
-    def emit(self, event: DaemonEvent) -> None:
+    def emit(self, event: DaemonEvent, *, later: bool = False) -> None:
         """Broadcast ``event`` to every ``daemon_event`` listener, on the kernel's event thread (in order).
 
         Returns at once: a listener that fails (whatever it raises) is reported
         once and skipped, one that hangs delays only the events behind it.
-        :meth:`flush_events` waits for delivery.
+        :meth:`flush_events` waits for delivery. With ``later`` the event waits
+        for the next one emitted without it or for :meth:`release_events` (a
+        runner calls it once it has had nothing to do for a moment, or when
+        the oldest has waited long enough): the events a message makes on its
+        way are handled while no message travels.
         """
         if self._events is None:
             from .containment import EventDispatcher
 
             self._events = EventDispatcher(self._deliver)
-        self._events.put(event)
+        self._events.put(event, later=later)
+
+    def release_events(self) -> None:
+        """Send on the events emitted ``later`` (see :meth:`emit`)."""
+        if self._events is not None:
+            self._events.release()
+
+    def events_held_since(self) -> float | None:
+        """When (``time.monotonic()``) the oldest event emitted ``later`` and not sent on yet was; ``None``: none."""
+        return self._events.held_since if self._events is not None else None
 
     def flush_events(self, timeout: float = 2.0) -> bool:
         """Wait until every event emitted so far reached its listeners (False when one is stuck past ``timeout``)."""

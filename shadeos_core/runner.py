@@ -27,7 +27,7 @@ from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
 from .diskfaults import describe, disk_fault, is_disk_fault
 from .errors import KinError, UsageError
-from .inotify import Alarm, DirectoryWaiter
+from .inotify import Alarm
 from .kernel import Kernel
 from .lifeline import die_with_parent
 from .mailbox import Mailbox, Message
@@ -39,6 +39,10 @@ __all__ = ["DaemonRunner", "GracefulStop", "main", "runner_argv", "set_from_sign
 log = logging.getLogger("kin.runner")
 EXIT_CRASH = 1
 EXIT_CONFIG = 2
+#: Seconds with nothing to do after which a runner hands the events of its last cycles to their listeners.
+EVENTS_IDLE = 0.0005
+#: Seconds an event waits at most for its runner to have nothing to do.
+EVENTS_HOLD = 0.1
 #: Seconds a runner waits after a disk fault before its next cycle.
 DISK_RETRY_S = 5.0
 
@@ -113,8 +117,9 @@ class DaemonRunner:
 
         if self.spec.on_message or (self.spec.every is None and not self.spec.watch):
             # the watch is set up before the first cycle so no arrival is missed; the main loop sleeps on it
-            # (through the alarm) until a message arrives: an idle daemon wakes for nothing
-            waiter = DirectoryWaiter(self.mailbox.new).__enter__()
+            # (through the alarm) until a message arrives, in new/ or on the live lane: an idle daemon wakes
+            # for nothing
+            waiter = self.mailbox.watch()
             self._waiters.append(waiter)
             self.wake.watch(waiter)
         if self.spec.watch:
@@ -139,7 +144,7 @@ class DaemonRunner:
         messages = self.mailbox.receive(limit=1 if self.probation else None)
         delivered = []
         for message in messages:
-            self.daemon.emit("message", received=message.name, sender=message.sender, message_kind=message.kind,
+            self.daemon.emit_later("message", received=message.name, sender=message.sender, message_kind=message.kind,
                              tries=message.tries)
             if message.kind == "action" and isinstance(message.body, dict):
                 self._action(message)
@@ -168,6 +173,19 @@ class DaemonRunner:
         self.mailbox.ack(message)
 
     def run_cycle(self) -> CycleResult | None:
+        """One cycle: the messages waiting and the files changed go to the daemon's ``cycle``. The
+        acknowledgements of its messages are journaled once it is over; the events it made on its way reach
+        their listeners once the runner has nothing to do (see :meth:`_wait`)."""
+        try:
+            return self._cycle()
+        finally:
+            try:
+                self.mailbox.flush()
+            except OSError as exc:
+                log.warning("%s: cannot journal acknowledged messages (they may come again): %s",
+                            self.daemon.daemon_id, exc)
+
+    def _cycle(self) -> CycleResult | None:
         injections, messages = self._injections()
         self._show(status="processing")
         started = time.perf_counter()
@@ -201,8 +219,8 @@ class DaemonRunner:
             fields.update({k: v for k, v in (("task", result.task), ("progress", result.progress),
                                              ("notes", result.notes)) if v is not None})
         self._show(**fields)
-        self.daemon.emit("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
-                         status=result.status if result else "ok", messages=len(messages))
+        self.daemon.emit_later("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
+                               status=result.status if result else "ok", messages=len(messages))
         return result
 
     def _show(self, **fields: Any) -> None:
@@ -243,7 +261,7 @@ class DaemonRunner:
     # -- the whole life ------------------------------------------------------------------
     def run(self) -> int:
         daemon = self.daemon
-        recovered = self.mailbox.recover()
+        recovered = self.mailbox.own() + self.mailbox.recover()
         if recovered:
             log.info("%s: %d unacknowledged message(s) redelivered", daemon.daemon_id, recovered)
             self.probation = True  # one of them may have killed the last life: each is handled alone
@@ -262,6 +280,9 @@ class DaemonRunner:
             next_due = time.monotonic()
             while not (self.stopping.is_set() or self.stop_signalled):
                 now = time.monotonic()
+                held = self.kernel.events_held_since()
+                if held is not None and now - held >= EVENTS_HOLD:
+                    self.kernel.release_events()  # busy without a pause: events go on anyway, in batches
                 if now < self.hold_until:  # after a disk fault: a pause before trying again
                     self.stopping.wait(self.hold_until - now)
                     continue
@@ -275,12 +296,24 @@ class DaemonRunner:
                     if result is not None and result.next_in is not None:
                         next_due = min(next_due, time.monotonic() + max(0.0, result.next_in))
                     continue
-                self.wake.wait(min(next_due - now, 3600.0))
+                self._wait(min(next_due - now, 3600.0))
         except GracefulStop:
             pass
         except BaseException as exc:  # noqa: BLE001 - SystemExit or KeyboardInterrupt from the daemon's code too
             return self._crash(exc)
         return self._stop()
+
+    def _wait(self, timeout: float) -> None:
+        """Sleep until woken or ``timeout``; events held back go to their listeners first after
+        :data:`EVENTS_IDLE` with nothing to do, so their handling never delays a message already on its way."""
+        if self.kernel.events_held_since() is not None:
+            if self.wake.wait(min(timeout, EVENTS_IDLE)):
+                return
+            self.kernel.release_events()
+            timeout -= EVENTS_IDLE
+            if timeout <= 0:
+                return
+        self.wake.wait(timeout)
 
     def _stop(self) -> int:
         self._shutdown()
@@ -306,6 +339,10 @@ class DaemonRunner:
             self.daemon.teardown()
         except Exception:
             log.exception("%s: teardown failed", self.daemon.daemon_id)
+        try:
+            self.mailbox.disown()  # what the live lane holds becomes message files for the next life
+        except OSError:
+            log.exception("%s: cannot write out the live lane of its mailbox", self.daemon.daemon_id)
         self.daemon.luciorbes.release_all()
 
     def _halt_triggers(self) -> None:
