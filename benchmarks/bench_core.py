@@ -14,12 +14,13 @@ are paced alike; back-to-back figures are printed too). Every hop is the whole
 path: the append to the receiver's live lane, its wake-up, claim, cycle and
 acknowledgement, the events recorded (the actions plugin, installed here), the
 luciorbe kept. A second baseline is the bare mechanism: JSON lines appended to
-a file in memory and read by a process woken through inotify, no kin code.
+a file in memory and read by a process woken by a byte on a FIFO, no kin code.
 """
 from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -169,44 +170,47 @@ class PipePair:
         self.proc.wait(timeout=30)
 
 
-# The bare mechanism under a live mailbox: a JSON line appended to a file in memory, seen through inotify, read
-# from where the reader left off; no kin code on the way. Answers go back the same way.
+# The bare mechanism under a live mailbox: a JSON line appended to a file in memory, a byte written to the
+# reader's FIFO to wake it, the line read from where the reader left off; no kin code on the way. Answers go back
+# the same way.
 LANE_ECHO = textwrap.dedent("""
-    import json, os, sys
-    from shadeos_core.inotify import DirectoryWaiter
+    import json, os, select, sys
     inbox, outbox = sys.argv[1], sys.argv[2]
     read, write = os.open(inbox, os.O_RDONLY), os.open(outbox, os.O_WRONLY | os.O_APPEND)
+    bell = os.open(inbox + ".bell", os.O_RDWR | os.O_NONBLOCK)
+    ring = os.open(outbox + ".bell", os.O_WRONLY | os.O_NONBLOCK)
     offset = 0
-    with DirectoryWaiter(os.path.dirname(inbox), [inbox]) as waiter:
-        print("ready", flush=True)
-        while True:
-            data = os.pread(read, 65536, offset)
-            if not data:
-                waiter.wait(None)
-                continue
-            offset += len(data)
-            for line in data.splitlines():
-                message = json.loads(line)
-                if message == "stop":
-                    sys.exit(0)
-                os.write(write, json.dumps(message).encode() + b"\\n")
+    print("ready", flush=True)
+    while True:
+        data = os.pread(read, 65536, offset)
+        if not data:
+            select.select([bell], [], [])
+            os.read(bell, 65536)
+            continue
+        offset += len(data)
+        for line in data.splitlines():
+            message = json.loads(line)
+            if message == "stop":
+                sys.exit(0)
+            os.write(write, json.dumps(message).encode() + b"\\n")
+            os.write(ring, b"\\0")
 """)
 
 
 class LanePair:
-    """A second baseline: two processes exchanging JSON lines appended to files in memory, woken by inotify."""
+    """A second baseline: two processes exchanging JSON lines appended to files in memory, woken by FIFOs."""
 
     def __init__(self, root: Path) -> None:
-        from shadeos_core.inotify import DirectoryWaiter
-
         root.mkdir(parents=True)
         self.inbox, self.outbox = root / "a", root / "b"
         for path in (self.inbox, self.outbox):
             path.touch()
+            os.mkfifo(f"{path}.bell")
+        self.bell = os.open(f"{self.outbox}.bell", os.O_RDWR | os.O_NONBLOCK)
         self.proc = subprocess.Popen([sys.executable, "-c", LANE_ECHO, str(self.inbox), str(self.outbox)],
                                      stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
-        self.waiter = DirectoryWaiter(root, [self.outbox]).__enter__()
+        self.ring = os.open(f"{self.inbox}.bell", os.O_WRONLY | os.O_NONBLOCK)
         self.w = os.open(self.inbox, os.O_WRONLY | os.O_APPEND)
         self.r = os.open(self.outbox, os.O_RDONLY)
         self.offset = 0
@@ -218,22 +222,24 @@ class LanePair:
                 time.sleep(gap)
             start = time.perf_counter_ns()
             os.write(self.w, json.dumps({"t": start}).encode() + b"\n")
+            os.write(self.ring, b"\0")
             while True:
                 data = os.pread(self.r, 65536, self.offset)
                 if data:
                     self.offset += len(data)
                     json.loads(data.splitlines()[0])
                     break
-                self.waiter.wait(5.0)
+                select.select([self.bell], [], [], 5.0)
+                os.read(self.bell, 65536)
             out.append((time.perf_counter_ns() - start) / 1e9)
         return out
 
     def close(self) -> None:
         os.write(self.w, b'"stop"\n')
+        os.write(self.ring, b"\0")
         self.proc.wait(timeout=30)
-        self.waiter.stop()
-        os.close(self.w)
-        os.close(self.r)
+        for fd in (self.w, self.r, self.bell, self.ring):
+            os.close(fd)
 
 
 def round_trip(rounds: int, per_round: int, gaps: tuple[float, ...] = (GAP, 0.0)) -> list[tuple[Paired, Paired]]:

@@ -3,8 +3,8 @@
 Mailboxes use this rather than watchdog: claiming a message renames it out of
 ``new/``, and watchdog holds such an unpaired move for half a second to pair
 it, delaying every event queued behind it. Here only arrivals
-(``IN_MOVED_TO``, ``IN_CREATE``) wake the waiter, and writes to the files it
-is given beside the directory (``IN_MODIFY``: a mailbox's live lane).
+(``IN_MOVED_TO``, ``IN_CREATE``) wake the waiter, and the bells it is given
+beside the directory (pipes: a mailbox's live lane).
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 
 __all__ = ["Alarm", "DirectoryWaiter"]
 
-IN_MODIFY = 0x00000002
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
 IN_Q_OVERFLOW = 0x00004000
@@ -42,9 +41,10 @@ def _inotify() -> ctypes.CDLL | None:
 class DirectoryWaiter:
     """``with DirectoryWaiter(path) as w: w.wait(timeout)`` returns True when something arrived.
 
-    ``files`` are watched for writes too. With ``ready``, a wake-up counts only
-    when ``ready()`` says something is there (writes that bring nothing, such as
-    the receiver emptying its own spool, do not end a wait). :attr:`arrivals`
+    ``bells`` are file descriptors of pipes to wait on too (a mailbox's live
+    lane rings one per message; what is read from them is thrown away). With
+    ``ready``, a wake-up counts only when ``ready()`` says something is there
+    (a bell heard for a message already taken does not end a wait). :attr:`arrivals`
     turns true when something may have arrived in the directory itself (its
     reader sets it back to false before it looks).
 
@@ -60,10 +60,10 @@ class DirectoryWaiter:
     MAX_POLL = 1.0
     _warned = False
 
-    def __init__(self, path: str | os.PathLike[str], files: Sequence[str | os.PathLike[str]] = (),
+    def __init__(self, path: str | os.PathLike[str], bells: Sequence[int] = (),
                  ready: Callable[[], object] | None = None) -> None:
         self.path = os.fsencode(os.fspath(path))
-        self.files = [os.fsencode(os.fspath(f)) for f in files]
+        self.bells = list(bells)
         self.ready = ready
         self.fd: int | None = None
         self.arrivals = True
@@ -88,7 +88,7 @@ class DirectoryWaiter:
             fd = lib.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
             if fd >= 0:
                 self._dir_wd = lib.inotify_add_watch(fd, self.path, IN_CREATE | IN_MOVED_TO)
-                if self._dir_wd >= 0 and all(lib.inotify_add_watch(fd, path, IN_MODIFY) >= 0 for path in self.files):
+                if self._dir_wd >= 0:
                     self.fd = fd
                 else:
                     os.close(fd)
@@ -104,14 +104,11 @@ class DirectoryWaiter:
         return self
 
     def _look(self) -> tuple[int, ...] | None:
-        stamp: list[int] = []
-        for path in (self.path, *self.files):
-            try:
-                st = os.stat(path)
-            except OSError:
-                return None
-            stamp += (st.st_mtime_ns, st.st_ino, st.st_size)
-        return tuple(stamp)
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_ino)
 
     def wait(self, timeout: float | None) -> bool:
         """True when something arrived (or may have: callers re-check), False on timeout or :meth:`interrupt`."""
@@ -129,15 +126,24 @@ class DirectoryWaiter:
         """True on an event, False on timeout, None on :meth:`interrupt`."""
         fd = self.fd
         assert fd is not None
-        ready, _, _ = select.select([fd] + ([self._pipe[0]] if self._pipe else []), [], [], timeout)
+        ready, _, _ = select.select([fd, *self.bells] + ([self._pipe[0]] if self._pipe else []), [], [], timeout)
+        rang = self._heard(ready)
         if self._pipe and self._pipe[0] in ready:
             self._drain(self._pipe[0])
-            if fd not in ready:
+            if fd not in ready and not rang:
                 return None
-        if fd not in ready:
-            return False
-        self._read_events(fd)
-        return True
+        if fd in ready:
+            self._read_events(fd)
+            return True
+        return rang
+
+    def _heard(self, ready: list[int]) -> bool:
+        rang = False
+        for bell in self.bells:
+            if bell in ready:
+                self._drain(bell)
+                rang = True
+        return rang
 
     def _read_events(self, fd: int) -> None:
         data = b""
@@ -162,7 +168,9 @@ class DirectoryWaiter:
         while True:
             pause = self._poll if deadline is None else min(self._poll, max(0.0, deadline - time.monotonic()))
             if self._pipe is not None:
-                ready, _, _ = select.select([self._pipe[0]], [], [], pause)
+                ready, _, _ = select.select([self._pipe[0], *self.bells], [], [], pause)
+                if self._heard(ready):
+                    return True
                 if ready:
                     self._drain(self._pipe[0])
                     return None

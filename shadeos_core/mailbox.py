@@ -199,16 +199,16 @@ class Mailbox:
         self._waiting.clear()
         self._held.clear()
 
-    def live_files(self) -> list[str]:
-        """The files to watch, beside ``new/``, for messages arriving (the lane's spool while owned)."""
-        return [self._lane.path] if self._lane is not None else []
+    def bells(self) -> list[int]:
+        """What to wait on, beside ``new/``, for messages arriving: the live lane's bell while owned."""
+        return [self._lane.bell] if self._lane is not None else []
 
     def watch(self) -> DirectoryWaiter:
         """A waiter (entered; its owner stops it) that wakes when a message arrives: a file in ``new/``, a line on
         the live lane. While it watches, :meth:`receive` lists ``new/`` only when something arrived there."""
         from .inotify import DirectoryWaiter
 
-        self._watcher = DirectoryWaiter(self.new, self.live_files(), ready=self.has_mail).__enter__()
+        self._watcher = DirectoryWaiter(self.new, self.bells(), ready=self.has_mail).__enter__()
         return self._watcher
 
     def _new_may_hold(self) -> bool:
@@ -472,7 +472,7 @@ class Mailbox:
         from .inotify import DirectoryWaiter
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        with DirectoryWaiter(self.new, self.live_files()) as waiter:
+        with DirectoryWaiter(self.new, self.bells()) as waiter:
             while True:
                 if self.has_mail():
                     return True

@@ -4,8 +4,9 @@ A message in a file of its own (``new/<name>``) costs a file creation and two
 renames, each a journaled change of a directory: on a busy disk, hundreds of
 microseconds a hop. While a receiver runs, its mailbox has a live lane: a
 directory holding a ``spool`` file; a sender that finds it appends the message
-to it as one line, under a shared lock on it, and the receiver's inotify watch
-on the spool wakes it. The receiver writes what it claims (``c``), gives back
+to it as one line, under a shared lock on it, then rings the lane's ``bell``
+(a FIFO the receiver waits on: a byte written to a pipe wakes its reader
+sooner than an inotify event, the kernel may run it on the writer's CPU). The receiver writes what it claims (``c``), gives back
 (``r``) and acknowledges (``a``) as lines of its ``journal``. One receiver at a
 time holds ``live.lock`` (an ``flock`` the kernel releases when its process
 ends, however it ends).
@@ -49,7 +50,7 @@ from .fsio import loads_json
 
 __all__ = ["SPOOL", "JOURNAL", "LIVE", "MAX_LINE", "SpoolEntry", "Spool", "Appender", "lane_dir", "sweep", "valid_name"]
 
-SPOOL, JOURNAL, LIVE, POINTER = "spool", "journal", "live.lock", "mailbox"
+SPOOL, JOURNAL, LIVE, POINTER, BELL = "spool", "journal", "live.lock", "mailbox", "bell"
 #: The memory file system lanes are kept in, when there is one.
 MEMORY_ROOT = "/dev/shm"
 #: A message longer than this goes as a file: a line must be written by one ``write``.
@@ -111,7 +112,9 @@ class Appender:
 
     def __init__(self, spool: str) -> None:
         self.path = spool
+        self.bell = os.path.join(os.path.dirname(spool), BELL)
         self._fd = -1
+        self._bell = -1
         self._pid = 0
         self._lock = threading.Lock()  # one process-wide lock on the spool per open file: one thread at a time
 
@@ -135,28 +138,46 @@ class Appender:
                     if written != len(line):
                         raise OSError(errno.ENOSPC, f"the mailbox spool took {written} of {len(line)} bytes",
                                       self.path)
+                    self._ring()
                     return True
                 finally:
                     if self._fd == fd:
                         fcntl.flock(fd, fcntl.LOCK_UN)
             return False
 
+    def _ring(self) -> None:
+        if self._bell < 0:
+            self._open_bell()
+            if self._bell < 0:
+                return  # nobody listens: its receiver died; the line waits in the spool for the next one
+        try:
+            os.write(self._bell, b"\0")
+        except (BlockingIOError, BrokenPipeError):
+            pass  # rung often enough that its receiver has yet to hear it; or it died since
+
     def _open(self) -> int:
         if self._fd >= 0 and self._pid == os.getpid():
             return self._fd
-        self._fd = -1  # inherited through a fork: the parent's, left alone
+        self._fd = self._bell = -1  # inherited through a fork: the parent's, left alone
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError:
             return -1  # no receiver runs, or the mailbox is gone
         self._pid = os.getpid()
+        self._open_bell()
         return self._fd
 
+    def _open_bell(self) -> None:
+        with contextlib.suppress(OSError):  # ENXIO: nobody reads it (its receiver died; the next one will)
+            self._bell = os.open(self.bell, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+
     def close(self) -> None:
-        if self._fd >= 0 and self._pid == os.getpid():
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-        self._fd = -1
+        if self._pid == os.getpid():
+            for fd in (self._fd, self._bell):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+        self._fd = self._bell = -1
 
 
 def sweep(base: str | None = None) -> int:
@@ -183,7 +204,7 @@ def sweep(base: str | None = None) -> int:
         if fd is None:
             continue
         try:
-            for name in (SPOOL, JOURNAL, POINTER, LIVE):
+            for name in (SPOOL, JOURNAL, BELL, POINTER, LIVE):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(root, name))
             with contextlib.suppress(OSError):
@@ -192,6 +213,16 @@ def sweep(base: str | None = None) -> int:
         finally:
             os.close(fd)
     return removed
+
+
+def _open_bell(path: str) -> int:
+    """The receiver's end of a lane's bell, a FIFO made anew (a leftover of another kind is replaced)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISFIFO(os.lstat(path).st_mode):
+            os.unlink(path)
+    with contextlib.suppress(FileExistsError):
+        os.mkfifo(path, 0o600)
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
 
 
 def _lock_live(path: str, wait: float = ACQUIRE_S) -> int | None:
@@ -245,9 +276,10 @@ Settle = Callable[[list[SpoolEntry], set[str]], None]
 class Spool:
     """The receiving end of a mailbox's live lane, held by one process at a time (a daemon's runner)."""
 
-    def __init__(self, root: str, live_fd: int, spool_fd: int, journal_fd: int) -> None:
+    def __init__(self, root: str, live_fd: int, spool_fd: int, journal_fd: int, bell_fd: int) -> None:
         self.root = root
         self.path = os.path.join(root, SPOOL)
+        self.bell = bell_fd  # read end (opened for writing too: no end of file when the last sender goes)
         self._live, self._spool, self._journal = live_fd, spool_fd, journal_fd
         self._offset = 0
         self._rest = b""
@@ -268,12 +300,13 @@ class Spool:
             if root != mailbox_root:  # for whoever looks into the memory file system: whose lane this is
                 with open(os.path.join(root, POINTER), "w", encoding="utf-8") as handle:
                     handle.write(mailbox_root + "\n")
+            bell = _open_bell(os.path.join(root, BELL))
             spool = os.open(os.path.join(root, SPOOL), flags, 0o600)
             journal = os.open(os.path.join(root, JOURNAL), flags, 0o600)
         except BaseException:
             os.close(live)
             raise
-        owner = cls(root, live, spool, journal)
+        owner = cls(root, live, spool, journal, bell)
         owner.settle(settle)
         return owner
 
@@ -381,14 +414,14 @@ class Spool:
             self.settle(settle, then=self._unlink)
         finally:
             self._let_go()
-            for fd in (self._journal, self._spool):
+            for fd in (self._journal, self._spool, self.bell):
                 with contextlib.suppress(OSError):
                     os.close(fd)
 
     def _unlink(self) -> None:
         # live.lock goes too, still locked: a receiver starting meanwhile sees its lock is on a file unlinked
         # (see _lock_live) and makes another
-        for name in (SPOOL, JOURNAL, POINTER, LIVE):
+        for name in (SPOOL, JOURNAL, BELL, POINTER, LIVE):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.root, name))
         with contextlib.suppress(OSError):

@@ -168,7 +168,7 @@ def test_a_second_receiver_reads_the_files_only(project, caplog):
     ws = Workspace(project)
     first, second = Mailbox(ws, "t.a"), Mailbox(ws, "t.a")
     first.own()
-    assert second.own() == 0 and second.live_files() == []
+    assert second.own() == 0 and second.bells() == []
     assert "another live process receives for it" in caplog.text
     Mailbox.send(ws, "t.a", "lane")
     assert second.receive() == []
@@ -303,3 +303,18 @@ def test_the_lanes_of_deleted_workspaces_are_swept_and_live_ones_kept(tmp_path):
     assert os.path.isdir(lanes[0]) and not os.path.exists(lanes[1]) and os.path.isdir(lanes[2])
     held.disown()
     kept.disown()
+
+
+def test_a_sender_that_wrote_while_nobody_listened_wakes_the_next_receiver(project):
+    ws = Workspace(project)
+    first = Mailbox(ws, "t.a")
+    first.own()
+    first._lane._let_go()  # its runner killed: the lane stays, nobody reads its bell
+    for fd in (first._lane.bell,):
+        os.close(fd)
+    Mailbox.send(ws, "t.a", "to nobody")  # appended; no bell to ring
+    with watched(project) as (_ws, box, waiter):  # the next life: the message comes back as a file...
+        assert [m.body for m in box.receive()] == ["to nobody"]
+        Mailbox.send(ws, "t.a", "to the next one")  # ...and the same sender rings the new bell
+        assert waiter.wait(5.0)
+        assert [m.body for m in box.receive()] == ["to the next one"]
