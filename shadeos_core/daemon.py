@@ -194,7 +194,7 @@ class Daemon:
         self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data))
 
     def emit_later(self, kind: str, **data: Any) -> None:
-        """Broadcast a ``daemon_event`` with the next event or at the end of the cycle (see ``Kernel.emit``)."""
+        """Broadcast a ``daemon_event`` with the next one, or once the runner has nothing to do (``Kernel.emit``)."""
         self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data), later=True)
 
 

@@ -88,7 +88,7 @@ class Message:
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": 1, "from": self.sender, "to": self.target, "priority": self.priority, "kind": self.kind,
-                "sent_at": self.sent_at, "body": self.body}
+                "sent_at": self.sent_at, "body": self.body, "name": self.name}
 
 
 class Mailbox:
@@ -145,8 +145,7 @@ class Mailbox:
         message = Message(body=body, sender=sender, target=self.daemon_id, priority=prio, kind=kind,
                           sent_at=time.time(), name=name)
         try:
-            payload = dumps_json({"schema": 1, "from": sender, "to": self.daemon_id, "priority": prio, "kind": kind,
-                                  "sent_at": message.sent_at, "body": body, "name": name}).encode("utf-8")
+            payload = dumps_json(message.to_json()).encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise UsageError(f"message body is not JSON-serialisable: {exc}") from None
         if self._appender is None:
@@ -275,7 +274,7 @@ class Mailbox:
     def _off_lane(self, message: Message) -> None:
         """A claimed lane message leaves the lane as a file in ``cur/`` (for a retry or the dead letters)."""
         assert self._lane is not None
-        payload = dumps_json({**message.to_json(), "name": message.name}).encode("utf-8")
+        payload = dumps_json(message.to_json()).encode("utf-8")
         self._write(message.name, payload, into=self.cur)
         self._lane.note("a", [message.name])
         self._held.pop(message.name, None)

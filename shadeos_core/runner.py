@@ -144,8 +144,8 @@ class DaemonRunner:
         messages = self.mailbox.receive(limit=1 if self.probation else None)
         delivered = []
         for message in messages:
-            self.daemon.emit_later("message", received=message.name, sender=message.sender, message_kind=message.kind,
-                             tries=message.tries)
+            self.daemon.emit_later("message", received=message.name, sender=message.sender,
+                                   message_kind=message.kind, tries=message.tries)
             if message.kind == "action" and isinstance(message.body, dict):
                 self._action(message)
             else:
