@@ -27,7 +27,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +51,10 @@ _TRY = re.compile(r"^(?P<base>.+?)(?:\.r(?P<try>\d+))?\.json$")
 _SEQ = itertools.count()
 _SEQ_LOCK = threading.Lock()
 _SENDERS: dict[tuple[str, str], Mailbox] = {}
+
+
+def _by_name(message: Message) -> str:
+    return message.name
 
 
 def priority_value(priority: int | str) -> int:
@@ -269,7 +272,8 @@ class Mailbox:
             except (ValueError, TypeError, OverflowError):
                 self._quarantine_line(entry.raw)
                 self._lane.note("a", [entry.name])  # done with: not written back as a message when the lane closes
-        self._waiting.sort(key=lambda m: m.name)
+        if len(self._waiting) > 1:
+            self._waiting.sort(key=_by_name)
 
     def _off_lane(self, message: Message) -> None:
         """A claimed lane message leaves the lane as a file in ``cur/`` (for a retry or the dead letters)."""
@@ -299,7 +303,7 @@ class Mailbox:
         back = [m for m in messages if m.spooled and self._held.pop(m.name, None) is not None]
         if back and self._lane is not None:
             self._lane.note("r", [m.name for m in back])
-            self._waiting = sorted(self._waiting + back, key=lambda m: m.name)
+            self._waiting = sorted(self._waiting + back, key=_by_name)
         for message in messages:
             if message.path is not None:
                 self._put_back = True
@@ -381,8 +385,10 @@ class Mailbox:
         """
         out: list[Message] = []
         self._read_lane()
-        files: Iterator[tuple[str, Message | None]] = (
-            (name, None) for name in (self._list_new() if self._new_may_hold() else ()))
+        names = self._list_new() if self._new_may_hold() else []
+        if not names:  # the lane alone, in its order: no merge
+            return self._claim(self._waiting[:limit] if limit is not None else list(self._waiting))
+        files = ((name, None) for name in names)
         lane: list[tuple[str, Message | None]] = [(m.name, m) for m in self._waiting]
         for name, spooled in heapq.merge(files, lane, key=lambda pair: pair[0]) if lane else files:
             if limit is not None and len(out) >= limit:
@@ -408,11 +414,15 @@ class Mailbox:
                 if retried:
                     self._put_back = True
                     break
+        return self._claim(out)
+
+    def _claim(self, out: list[Message]) -> list[Message]:
+        """Journal the lane messages of ``out`` as claimed (files were claimed by their rename)."""
         taken = [m for m in out if m.spooled]
         if taken and self._lane is not None:
             self._lane.note("c", [m.name for m in taken])
             self._held.update((m.name, m) for m in taken)
-            del self._waiting[:len(taken)]  # the merge took lane messages in their order, from the first
+            del self._waiting[:len(taken)]  # lane messages are taken in their order, from the first
         return out
 
     def ack(self, message: Message) -> None:
