@@ -278,7 +278,6 @@ class Spool:
 
     def __init__(self, root: str, live_fd: int, spool_fd: int, journal_fd: int, bell_fd: int) -> None:
         self.root = root
-        self.path = os.path.join(root, SPOOL)
         self.bell = bell_fd  # read end (opened for writing too: no end of file when the last sender goes)
         self._live, self._spool, self._journal = live_fd, spool_fd, journal_fd
         self._offset = 0
