@@ -70,11 +70,17 @@ class Coder:
         """``{path: (mtime_ns, size)}`` of every project file, to compare before and after a program runs."""
         import os
 
+        from shadeos_core.fsio import is_atomic_temp
+        from shadeos_core.luciorbe import is_luciorbe_name
+
         from .listing import project_files
 
         root = self.agent.workspace.root
         out: dict[str, tuple[int, int]] = {}
         for rel in project_files(root, git=self.agent.git is not None):
+            name = rel.rsplit("/", 1)[-1]
+            if is_luciorbe_name(name) or is_atomic_temp(name):
+                continue  # kin's own heartbeats (rewritten while the program runs), never the program's edits
             try:
                 info = os.stat(root / rel)
             except OSError:

@@ -95,7 +95,9 @@ class MapDaemon(MetaDaemon):
         else:
             self.full_rescan()
         current = self.last
-        return CycleResult(task="project map", progress=self._progress(),
+        # no progress here: _publish keeps it on the luciorbe, and the runner's status, written a moment after
+        # the cycle, would put back a figure the watcher may have replaced meanwhile
+        return CycleResult(task="project map",
                            notes=f"{len(current.files)} files, {len(current.with_level('too_long'))} too long",
                            data={"total_tokens": current.total_tokens, "phase": current.phase})
 
