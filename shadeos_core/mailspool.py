@@ -204,11 +204,7 @@ def sweep(base: str | None = None) -> int:
         if fd is None:
             continue
         try:
-            for name in (SPOOL, JOURNAL, BELL, POINTER, LIVE):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(root, name))
-            with contextlib.suppress(OSError):
-                os.rmdir(root)
+            _remove_lane(root)
             removed += 1
         finally:
             os.close(fd)
@@ -223,6 +219,16 @@ def _open_bell(path: str) -> int:
     with contextlib.suppress(FileExistsError):
         os.mkfifo(path, 0o600)
     return os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+
+
+def _remove_lane(root: str) -> None:
+    """Unlink a lane's files (its ``live.lock`` still held by the caller) and its directory when empty: not when it
+    is a mailbox's own directory, or another receiver started there meanwhile."""
+    for name in (SPOOL, JOURNAL, BELL, POINTER, LIVE):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(root, name))
+    with contextlib.suppress(OSError):
+        os.rmdir(root)
 
 
 def _lock_live(path: str, wait: float = ACQUIRE_S) -> int | None:
@@ -420,11 +426,7 @@ class Spool:
     def _unlink(self) -> None:
         # live.lock goes too, still locked: a receiver starting meanwhile sees its lock is on a file unlinked
         # (see _lock_live) and makes another
-        for name in (SPOOL, JOURNAL, BELL, POINTER, LIVE):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(self.root, name))
-        with contextlib.suppress(OSError):
-            os.rmdir(self.root)  # not when it is the mailbox's own directory, or another receiver started
+        _remove_lane(self.root)
 
     def _let_go(self) -> None:
         if self._live >= 0:
