@@ -4,15 +4,19 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .fsio import is_atomic_temp
 from .globs import GlobSet
 
 __all__ = ["DebouncedWatcher", "IGNORED_DIRS"]
 
 IGNORED_DIRS = (".git", ".kin", "__pycache__", "node_modules", ".venv", "venv", ".tox")
+#: A burst that never goes quiet is still delivered after this many debounce intervals.
+MAX_WAIT_FACTOR = 10
 
 
 def _handler(callback: Callable[[Any], None]) -> Any:
@@ -30,22 +34,27 @@ def _handler(callback: Callable[[Any], None]) -> Any:
 class DebouncedWatcher:
     """Watch ``root`` recursively; after a burst of changes to paths matching ``patterns``
     has been quiet for ``debounce`` seconds, call ``callback(set_of_relative_paths)`` once.
+    A burst that never goes quiet (a busy team keeps writing) is delivered anyway
+    ``max_wait`` seconds after its first change (default: ten debounce intervals).
 
     An editor's atomic save (write a temp file, rename it over the original) is
-    reported as a change of the original. Paths under :data:`IGNORED_DIRS` and
-    luciorbe files are ignored; the top-level ones (``.git/``, ``.kin/``…) are
+    reported as a change of the original, and the temp file itself as nothing
+    (kin's own atomic writes, such as every heartbeat, would otherwise keep a
+    burst going). Paths under :data:`IGNORED_DIRS` and luciorbe files are ignored; the top-level ones (``.git/``, ``.kin/``…) are
     not even watched: the root is watched alone, each other top-level directory
     recursively (one watch thread each), and a top-level directory created later
     is added when it appears.
     """
 
     def __init__(self, root: str | os.PathLike[str], patterns: Iterable[str], callback: Callable[[set[str]], None],
-                 *, debounce: float = 0.2) -> None:
+                 *, debounce: float = 0.2, max_wait: float | None = None) -> None:
         self.root = Path(root).resolve()
         self.globs = GlobSet(patterns)
         self.callback = callback
         self.debounce = debounce
+        self.max_wait = debounce * MAX_WAIT_FACTOR if max_wait is None else max(max_wait, debounce)
         self._pending: set[str] = set()
+        self._burst_since = 0.0  # monotonic time of the first change of the pending burst
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._observer: Any = None
@@ -106,7 +115,8 @@ class DebouncedWatcher:
         except ValueError:
             return None
         parts = rel.split("/")
-        if any(part in IGNORED_DIRS for part in parts[:-1]) or parts[-1].startswith(".luciorbe"):
+        if any(part in IGNORED_DIRS for part in parts[:-1]) or parts[-1].startswith(".luciorbe") \
+                or is_atomic_temp(parts[-1]):
             return None
         if self.globs and not self.globs.match(rel):
             return None
@@ -122,14 +132,19 @@ class DebouncedWatcher:
         self._note({rel for rel in map(self._relevant, map(os.fsdecode, paths)) if rel})
 
     def _note(self, hits: set[str]) -> None:
-        """Add changed paths to the burst; the callback runs once the burst has been quiet for ``debounce``."""
+        """Add changed paths to the burst; the callback runs once the burst has been quiet for ``debounce``,
+        or ``max_wait`` after the burst's first change, whichever comes first."""
         if not hits:
             return
         with self._lock:
+            now = time.monotonic()
+            if not self._pending:
+                self._burst_since = now
             self._pending |= hits
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(self.debounce, self._flush)
+            delay = min(self.debounce, max(0.0, self._burst_since + self.max_wait - now))
+            self._timer = threading.Timer(delay, self._flush)
             self._timer.daemon = True
             self._timer.start()
 
