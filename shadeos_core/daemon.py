@@ -91,6 +91,8 @@ class Daemon:
         self.options: dict[str, Any] = dict(spec.options)
         self.log = logging.getLogger(f"kin.{self.daemon_id}")
         self.cycles = 0
+        #: Set by :meth:`finishing`, cleared by the runner before each cycle.
+        self.cycle_finishing = False
         self.luciorbes = LuciorbeKeeper(self.workspace, self.daemon_id, daemon_type=spec.type, team=team.name,
                                         heartbeat_s=spec.heartbeat)
 
@@ -123,6 +125,15 @@ class Daemon:
         """Called once on graceful stop (SIGTERM/SIGINT) or after a crash, before luciorbes are removed."""
 
     # -- services ------------------------------------------------------------------------
+    def finishing(self) -> None:
+        """Say the cycle's work is done and what is left is its bookkeeping (a commit, a record, a task marked
+        done): from here on a stop signal no longer interrupts the cycle, and the runner stops once it returns.
+
+        Before it, a stop raises :class:`~shadeos_core.containment.GracefulStop` wherever the cycle is (a long
+        model call ends at once); after it, the few steps that must happen together are never cut in between.
+        """
+        self.cycle_finishing = True
+
     def send(self, target: str, message: Any, priority: int | str = "normal", *, kind: str = "message") -> Message:
         """Send ``message`` (JSON) to ``target``: a daemon name of this team, or a full ``team.daemon`` id.
 

@@ -104,7 +104,7 @@ class DaemonRunner:
         if not first:
             return
         set_from_signal_handler(self.stopping, self.wake)
-        if self.in_cycle:
+        if self.in_cycle and not self.daemon.cycle_finishing:
             raise GracefulStop(signal.Signals(signum).name)
 
     def install_signals(self) -> None:
@@ -189,6 +189,7 @@ class DaemonRunner:
         injections, messages = self._injections()
         self._show(status="processing")
         started = time.perf_counter()
+        self.daemon.cycle_finishing = False
         self.in_cycle = True
         try:
             result = self.daemon.cycle(injections)

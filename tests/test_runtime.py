@@ -104,6 +104,22 @@ def test_stop_signal_interrupts_a_long_cycle(project, write):
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert records(project)[-1]["teardown"] is True
+        assert not any("finished" in r for r in records(project))
+    finally:
+        kill_group(proc)
+
+
+def test_a_stop_lets_a_finishing_cycle_end_first(project, write):
+    """A cycle that called finishing() (its work done, its bookkeeping left) is not cut short by a stop: it
+    returns, then the runner tears down and exits 0."""
+    write("teams/t.toml", '[daemons.rec]\ntype = "recorder"\nslow_cycle = 1\nfinishing = true\n'
+                          'record = "rec.jsonl"\n')
+    proc = start_runner("t", "rec", project, plugin_env("sampledaemons"))
+    try:
+        wait_for(lambda: records(project), what="the finishing cycle to start")
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert [next(iter(r)) for r in records(project)] == ["pid", "finished", "teardown"]
     finally:
         kill_group(proc)
 

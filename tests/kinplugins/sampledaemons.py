@@ -28,7 +28,7 @@ def poison(body, crash_on):
 class Recorder(Daemon):
     """Appends one JSON line per cycle to ``record`` (relative to the workspace): what it was injected."""
 
-    OPTIONS = {"record": str, "crash_on": str, "slow_cycle": (int, float), "again_in": (int, float)}
+    OPTIONS = {"record": str, "crash_on": str, "slow_cycle": (int, float), "again_in": (int, float), "finishing": bool}
 
     @classmethod
     def check_options(cls, spec, kernel):
@@ -49,10 +49,14 @@ class Recorder(Daemon):
                 poison(content, self.options.get("crash_on"))
             if inj.type == "files" and any(path.endswith("crash_now.py") for path in content):
                 raise RuntimeError("asked to crash by a file")
+        if self.options.get("finishing"):
+            self.finishing()  # what follows is bookkeeping: a stop waits for it
         with open(self.out, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
         if self.options.get("slow_cycle"):
             time.sleep(float(self.options["slow_cycle"]))
+            with open(self.out, "a") as handle:
+                handle.write(json.dumps({"finished": entry["cycle"]}) + "\n")
         return CycleResult(task="recording", progress=str(self.cycles + 1), next_in=self.options.get("again_in"))
 
     def teardown(self) -> None:

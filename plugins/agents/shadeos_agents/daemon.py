@@ -265,6 +265,8 @@ class AgentDaemon(Daemon):
     def _finish(self, record: dict[str, Any], outcome: str, started: float, task: Task | None, *, error: str = "",
                 summary: str = "", steps: list[dict[str, Any]] | None = None, wait: bool = False,
                 next_in: float | None = None) -> CycleResult:
+        # the commit, the record and the task's outcome go together: a stop from here waits for the cycle's end
+        self.finishing()
         record["steps"] = steps or []
         if wait and not self.gate.edits and self._same_wait(outcome, error):
             # still waiting for the same thing: say it in the luciorbe, not in one more history line per trigger

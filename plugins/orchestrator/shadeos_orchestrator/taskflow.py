@@ -79,7 +79,10 @@ class TaskFlow:
     @staticmethod
     def _orphaned(task: Task, child: Child) -> tuple[str, bool]:
         """Why the holder no longer holds ``task`` (``""`` when it does), and whether that failed the task: a
-        holder that crashed, was restarted or went silent did; one stopped on purpose did not."""
+        holder that crashed, was restarted or went silent did; one stopped on purpose did not. A holder still
+        stopping holds it: it may yet finish it (its cycle's end is never cut short) or give it back."""
+        if child.state == STOPPING and child.pid is not None:
+            return "", False
         if child.state not in (RUNNING, STARTING) or child.pid is None:
             return f"holder {child.daemon_id} is {child.state}", child.state not in (STOPPED, STOPPING)
         if task.holder_pid is not None and task.holder_pid != child.pid:
