@@ -124,13 +124,17 @@ def test_kin_coding_runs_a_team_of_role_agents_that_change_gear_by_phase(repo, f
                                capture_output=True, text=True)
         assert tests.returncode == 0, tests.stdout
 
-        testeur = history(repo, "coding.testeur")
-        ran = next(c for c in testeur if c["task"] == "Write test_todo.py and run the tests")
+        # production may have taken the task testeur queued before testeur's cycle (its finish, commit, record) ended
+        ran = wait_for(lambda: next((c for c in history(repo, "coding.testeur")
+                                     if c["task"] == "Write test_todo.py and run the tests"), None), 60,
+                       "testeur's record of its test run")
         assert [s["tool"] for s in ran["steps"]] == ["write_file", "run_command", "add_task", "finish"]
         assert ran["notes"][0] == f"ran {sys.executable} -m pytest -q -p no:cacheprovider test_todo.py: exit code 1"
         assert ran["notes"][1].startswith("queued task ") and ran["notes"][1].endswith(" for production")
-        production = history(repo, "coding.production")
-        queued = [c["task"] for c in production if c["task_source"] == "queue"]
+        # the fix's first edit is on disk before its cycle ends (one more edit, the commit, then the record)
+        queued = wait_for(lambda: len(q := [c["task"] for c in history(repo, "coding.production")
+                                            if c["task_source"] == "queue"]) >= 2 and q, 60,
+                          "production's record of the fix")
         assert queued[0] == "Write todo.py as specs/todo.md says" and queued[1].startswith("Fix todo.add: test_todo")
         assert [c["outcome"] for c in history(repo, "coding.management") if c["task"]][0] == "ok"
 
