@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from .durations import check_count
 from .errors import ConfigError
+from .workspace import check_keys
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -52,9 +53,7 @@ class LogLimits:
         except ConfigError:
             return cls()
         where = f"{workspace.config_path} [logs]"
-        for key in raw:
-            if key not in ("max_bytes", "keep"):
-                raise ConfigError(f"[logs] {key}: unknown key", where=where, hint="known keys: max_bytes, keep")
+        check_keys(raw, ("max_bytes", "keep"), table="logs", where=lambda key: workspace.config_where("logs", key))
         return cls(check_count(raw.get("max_bytes", cls.max_bytes), minimum=4096, maximum=2**40,
                                where=f"{where} max_bytes", what="size in bytes"),
                    check_count(raw.get("keep", cls.keep), minimum=0, maximum=100, where=f"{where} keep",

@@ -129,12 +129,8 @@ class TaskRetries:
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> TaskRetries:
         """The workspace's settings; a bad value is a :class:`ConfigError` naming the key."""
-        raw = workspace.section("tasks")
+        raw = workspace.section("tasks", ("max_failures", "retry_after"))
         where = f"{workspace.config_path} [tasks]"
-        for key in raw:
-            if key not in ("max_failures", "retry_after"):
-                raise ConfigError(f"[tasks] {key}: unknown key", where=where,
-                                  hint="known keys: max_failures, retry_after")
         return cls(check_count(raw.get("max_failures", cls.max_failures), minimum=1, maximum=1000,
                                where=f"{where} max_failures", what="number of failures"),
                    min(parse_duration(raw.get("retry_after", cls.retry_after), where=f"{where} retry_after"),

@@ -1,16 +1,18 @@
 """The project directory a team works on, and the ``.kin/`` state beneath it."""
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, UsageError
 
-__all__ = ["Workspace", "check_name", "MARKERS"]
+__all__ = ["Workspace", "check_name", "check_keys", "MARKERS"]
 
 #: Root markers, highest priority first: the nearest directory holding the
 #: highest-priority marker found anywhere up the tree is the root.
@@ -32,6 +34,20 @@ def check_name(name: str, *, what: str = "name") -> str:
             hint="use letters, digits and _ . + - (no '/', no '..', not starting with '.')",
         )
     return name
+
+
+def check_keys(values: Mapping[str, Any], keys: Iterable[str], *, table: str,
+               where: str | Callable[[str], str] = "kin.toml") -> None:
+    """Refuse a key of ``kin.toml``'s ``[table]`` that is not one of ``keys``: one line naming the table and
+    the key, with the closest known key (or all of them) as the fix. ``where`` is the place to name, or
+    a function of the key giving it (its line in ``kin.toml``)."""
+    known = list(keys)
+    for key in values:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        raise ConfigError(f"[{table}] {key}: unknown key", where=where(key) if callable(where) else where,
+                          hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}")
 
 
 class Workspace:
@@ -131,9 +147,23 @@ class Workspace:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"TOML syntax error: {exc}", where=str(path), hint="fix the syntax") from exc
 
-    def section(self, name: str) -> dict[str, Any]:
-        """A plugin's ``[name]`` table from ``kin.toml`` (empty when absent)."""
+    def section(self, name: str, keys: Iterable[str] | None = None) -> dict[str, Any]:
+        """A plugin's ``[name]`` table from ``kin.toml`` (empty when absent); with ``keys``, a key not among them
+        is a :class:`ConfigError` (see :func:`check_keys`)."""
         value = self.config.get(name, {})
         if not isinstance(value, dict):
             raise ConfigError(f"[{name}] must be a table", where=str(self.config_path))
+        if keys is not None:
+            check_keys(value, keys, table=name, where=lambda key: self.config_where(name, key))
         return value
+
+    def config_where(self, *path: str) -> str:
+        """``<kin.toml>:<line>`` of a table (and key) of ``kin.toml``, for an error pointing there (the path
+        alone when the line is not found)."""
+        from .tomlpos import locate
+
+        try:
+            line = locate(self.config_path.read_text(encoding="utf-8"), path)
+        except (OSError, UnicodeDecodeError):
+            line = None
+        return f"{self.config_path}:{line}" if line else str(self.config_path)

@@ -28,10 +28,19 @@ BAD = [
     ("[logs]\nmax_bytes = 'x'\n", "[logs] max_bytes"),
     ("[tasks]\nmax_failures = 0\n", "[tasks] max_failures"),
     ("[orchestrator]\nmax_daemons = -1\n", "[orchestrator] max_daemons"),
+    # an unknown key: the same line from every table's owner, with its line and the closest key
+    ("[map]\nbudget = 10\nbudjet = 1\n", "kin.toml:3: [map] budjet: unknown key (did you mean 'budget'?)"),
+    ("[archivist]\ndurabilty = 1\n", "kin.toml:2: [archivist] durabilty: unknown key (did you mean 'durability'?)"),
+    ("[context]\nttls = 1\n", "kin.toml:2: [context] ttls: unknown key (did you mean 'ttl'?)"),
+    ("[luciorbe]\nstale_afte = 1\n", "kin.toml:2: [luciorbe] stale_afte: unknown key (did you mean 'stale_after'?)"),
+    ("[logs]\nkeeps = 1\n", "kin.toml:2: [logs] keeps: unknown key (did you mean 'keep'?)"),
+    ("[tasks]\nmax_retries = 2\n", "kin.toml:2: [tasks] max_retries: unknown key"),
+    ("[orchestrator]\nstart_rat = 3\n", "kin.toml:2: [orchestrator] start_rat: unknown key (did you mean 'start_rate'?)"),
 ]
 
 
-@pytest.mark.parametrize(("config", "said"), BAD, ids=[b[1].split()[0].strip("[:") for b in BAD])
+@pytest.mark.parametrize(("config", "said"), BAD, ids=[b[1].split()[0].strip("[:") if "unknown key" not in b[1]
+                                                      else b[0].split("]")[0].strip("[") + "-unknown-key" for b in BAD])
 def test_a_team_refuses_to_start_on_bad_configuration(project, write, kin, config, said):
     write("kin.toml", config)
     write("teams/t.toml", TEAM)

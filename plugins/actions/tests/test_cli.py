@@ -60,7 +60,7 @@ def test_bad_input_is_one_line_and_exit_2(project, kin, write):
     write("kin.toml", "[actions]\nrepeats = 3\n")
     write("teams/t.toml", '[team]\nname = "t"\n[meta.actions]\nevery = "1s"\n')
     proc = kin("t", cwd=project)
-    assert proc.returncode == 2 and "actions.repeats: unknown key" in proc.stderr
+    assert proc.returncode == 2 and "[actions] repeats: unknown key" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 

@@ -20,12 +20,12 @@ log = logging.getLogger(__name__)
 
 def complete(workspace: Workspace, system: str, prompt: str, purpose: str) -> dict[str, Any] | None:
     from .calls import ModelClient, ModelError, NoKey
-    from .config import AgentsConfig, kin_toml_where
+    from .config import AgentsConfig
     from .modelchoice import ModelChoice, key_state, resolve_model
 
     config = AgentsConfig.from_workspace(workspace)
     if config.model:
-        choice = ModelChoice(config.model, "kin.toml", kin_toml_where(workspace, "model"))
+        choice = ModelChoice(config.model, "kin.toml", workspace.config_where("agents", "model"))
     elif os.environ.get("KIN_MODEL", "").strip():
         choice = ModelChoice(os.environ["KIN_MODEL"].strip(), "KIN_MODEL", "$KIN_MODEL")
     else:

@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-import difflib
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,14 +23,12 @@ from typing import TYPE_CHECKING, Any
 from shadeos_core.daemon import OptionError
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError
-from shadeos_core.tomlpos import locate
 
 if TYPE_CHECKING:
     from shadeos_core.team import DaemonSpec
     from shadeos_core.workspace import Workspace
 
-__all__ = ["AgentsConfig", "AgentSettings", "OPTIONS", "DEFAULTS", "TEST_COMMAND", "kin_toml_where",
-           "default_test_command"]
+__all__ = ["AgentsConfig", "AgentSettings", "OPTIONS", "DEFAULTS", "TEST_COMMAND", "default_test_command"]
 
 #: Team file keys of an agent (beyond the keys every daemon has) and their types.
 OPTIONS: dict[str, Any] = {
@@ -49,16 +46,6 @@ TEST_COMMAND = "{test_command}"
 #: Whole-number keys and their ranges.
 _LIMITS = {"max_steps": (1, 1000), "context_tokens": (500, 10_000_000), "tokens_per_hour": (1, 10**13),
            "tokens_per_day": (1, 10**13), "retries": (0, 100)}
-
-
-def kin_toml_where(workspace: Workspace, *keys: str) -> str:
-    """``path/kin.toml:line`` of ``[agents] <keys>`` (the path alone when the line is not found)."""
-    path = workspace.config_path
-    try:
-        line = locate(path.read_text(encoding="utf-8"), ("agents", *keys))
-    except OSError:
-        line = None
-    return f"{path}:{line}" if line else str(path)
 
 
 def default_test_command() -> str:
@@ -84,15 +71,10 @@ class AgentsConfig:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> AgentsConfig:
-        raw = workspace.section("agents")
+        raw = workspace.section("agents", _SECTION_KEYS)
         config = cls()
         for key, value in raw.items():
-            where = kin_toml_where(workspace, key)
-            if key not in _SECTION_KEYS:
-                close = difflib.get_close_matches(key, _SECTION_KEYS, n=1)
-                known = f"known keys: {', '.join(_SECTION_KEYS)}"
-                raise ConfigError(f"[agents] {key}: unknown key", where=where,
-                                  hint=f"did you mean {close[0]!r}?" if close else known)
+            where = workspace.config_where("agents", key)
             if key == "model":
                 if not isinstance(value, str) or not value.strip():
                     raise ConfigError(f"[agents] model: expected a model id, got {value!r}", where=where,

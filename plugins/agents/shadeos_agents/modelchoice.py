@@ -38,13 +38,12 @@ class ModelChoice:
 def choose_model(own: str | None, config: AgentsConfig, workspace: Workspace,
                  environ: Mapping[str, str] | None = None) -> ModelChoice:
     """The model an agent with team file key ``model = own`` uses, and why."""
-    from .config import kin_toml_where
 
     env = os.environ if environ is None else environ
     if own:
         return ModelChoice(own, "team file")
     if config.model:
-        return ModelChoice(config.model, "kin.toml", kin_toml_where(workspace, "model"))
+        return ModelChoice(config.model, "kin.toml", workspace.config_where("agents", "model"))
     if env.get("KIN_MODEL", "").strip():
         return ModelChoice(env["KIN_MODEL"].strip(), "KIN_MODEL", "$KIN_MODEL")
     import llm

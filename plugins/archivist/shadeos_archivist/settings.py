@@ -1,7 +1,6 @@
 """The ``[archivist]`` table of ``kin.toml``, validated."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +35,8 @@ class Settings:
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> Settings:
         """Read and check ``[archivist]``; a wrong key or value is a :class:`ConfigError` naming it."""
-        raw = workspace.section("archivist")
+        raw = workspace.section("archivist", _KEYS)
         where = f"{workspace.config_path} [archivist]"
-        for key in raw:
-            if key not in _KEYS:
-                close = difflib.get_close_matches(key, _KEYS, n=1)
-                raise ConfigError(f"unknown key {key!r}", where=where,
-                                  hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(_KEYS)}")
         backend = _text(raw, "backend", cls.backend, where)
         try:
             check_name(backend, what="backend name")

@@ -6,7 +6,7 @@ from typing import Any
 
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError, KinError
-from shadeos_core.workspace import Workspace, check_name
+from shadeos_core.workspace import Workspace, check_keys, check_name
 
 __all__ = ["ContextSettings", "DEFAULT_TTLS", "CONTEXT_TYPES", "TRIGGERS"]
 
@@ -45,15 +45,12 @@ class ContextSettings:
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> ContextSettings:
         """Settings from the workspace's ``kin.toml``; a bad value is a :class:`ConfigError` naming the key."""
-        return cls.from_table(workspace.section("context"), where=str(workspace.config_path))
+        return cls.from_table(workspace.section("context", sorted(_KEYS)), where=str(workspace.config_path))
 
     @classmethod
     def from_table(cls, table: dict[str, Any], *, where: str = "kin.toml") -> ContextSettings:
         settings = cls()
-        for key in table:
-            if key not in _KEYS:
-                raise ConfigError(f"context.{key}: unknown key", where=where,
-                                  hint=f"known keys: {', '.join(sorted(_KEYS))}")
+        check_keys(table, sorted(_KEYS), table="context", where=where)
 
         def duration(key: str, value: Any) -> float:
             seconds = parse_duration(value, where=f"{where}: context.{key}")

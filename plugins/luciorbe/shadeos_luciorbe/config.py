@@ -13,14 +13,13 @@ Example::
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError
-from shadeos_core.workspace import Workspace
+from shadeos_core.workspace import Workspace, check_keys
 
 __all__ = ["LuciorbeSettings", "KEYS", "DEFAULT_QUARANTINE_EXPIRY", "DEFAULT_WALK_EVERY"]
 
@@ -56,15 +55,11 @@ class LuciorbeSettings:
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> LuciorbeSettings:
         """Read ``[luciorbe]``; a wrong key or value is a :class:`ConfigError` naming ``kin.toml`` and the key."""
-        return cls.from_table(workspace.section("luciorbe"), where=str(workspace.config_path))
+        return cls.from_table(workspace.section("luciorbe", KEYS), where=str(workspace.config_path))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], *, where: str = "kin.toml") -> LuciorbeSettings:
-        for key in table:
-            if key not in KEYS:
-                close = difflib.get_close_matches(key, KEYS, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
-                raise ConfigError(f"luciorbe.{key}: unknown key", where=where, hint=hint)
+        check_keys(table, KEYS, table="luciorbe", where=where)
 
         def duration(key: str, raw: Any) -> float:
             return parse_duration(raw, where=f"{where}: luciorbe.{key}")

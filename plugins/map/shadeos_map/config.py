@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError
 from shadeos_core.globs import GlobSet
+from shadeos_core.workspace import check_keys
 
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
@@ -50,18 +51,13 @@ class MapConfig:
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> MapConfig:
         """Read ``[map]`` from the workspace's ``kin.toml``; a bad value is a one-line :class:`ConfigError`."""
-        return cls.from_mapping(workspace.section("map"), where=str(workspace.config_path), workspace=workspace)
+        return cls.from_mapping(workspace.section("map", KEYS), where=str(workspace.config_path), workspace=workspace)
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any], *, where: str = "kin.toml", workspace: Workspace | None = None) -> MapConfig:
         config = cls()
+        check_keys(raw, KEYS, table="map", where=where)
         for key, value in raw.items():
-            if key not in KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(key, KEYS, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
-                raise ConfigError(f"[map] {key}: unknown key", where=where, hint=hint)
             if key in ("include", "exclude", "check"):
                 if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                     raise ConfigError(f"[map] {key}: expected a list of glob strings, got {value!r}", where=where,

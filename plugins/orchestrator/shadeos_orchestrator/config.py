@@ -8,12 +8,10 @@ start_rate = 20      # daemons started per second at most (a large team starts i
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shadeos_core.durations import check_count
-from shadeos_core.errors import ConfigError
 
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
@@ -30,14 +28,10 @@ class OrchestratorSettings:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> OrchestratorSettings:
-        raw = workspace.section("orchestrator")
+        raw = workspace.section("orchestrator", _LIMITS)
         values = {}
         for key, value in raw.items():
             where = f"{workspace.config_path} [orchestrator] {key}"
-            if key not in _LIMITS:
-                close = difflib.get_close_matches(key, list(_LIMITS), n=1)
-                raise ConfigError("unknown key", where=where,
-                                  hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(_LIMITS)}")
             low, high = _LIMITS[key]
             values[key] = check_count(value, minimum=low, maximum=high, where=where)
         return cls(**values)

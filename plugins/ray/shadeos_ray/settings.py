@@ -13,7 +13,6 @@ resources = { num_cpus = 1 }                               # what every run asks
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,13 +45,8 @@ class RaySettings:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> RaySettings:
-        raw = workspace.section("ray")
+        raw = workspace.section("ray", _KEYS)
         where = f"{workspace.config_path} [ray]"
-        for key in raw:
-            if key not in _KEYS:
-                close = difflib.get_close_matches(key, _KEYS, n=1)
-                raise ConfigError(f"unknown key {key!r}", where=where,
-                                  hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(_KEYS)}")
         address = raw.get("address", "auto")
         if not isinstance(address, str) or not address.strip():
             raise ConfigError("address must be a non-empty string", where=f"{where} address",
