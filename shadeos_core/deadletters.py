@@ -3,14 +3,26 @@ read (``.kin/quarantine/mail/<daemon_id>/``). ``kin mail dead`` lists them."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .fsio import read_json
+from .fsio import atomic_write_json, read_json
 from .workspace import Workspace
 
-__all__ = ["DeadLetter", "dead_in", "dead_letters"]
+__all__ = ["DeadLetter", "dead_in", "dead_letters", "why_path", "write_why"]
+
+
+def why_path(letter: Path) -> Path:
+    """Where the ``.why.json`` of the dead letter (or quarantined message) ``letter`` is kept, beside it."""
+    return letter.with_name(f"{letter.name.removesuffix('.json')}.why.json")
+
+
+def write_why(letter: Path, daemon_id: str, error: str, *, tries: int = 1) -> None:
+    """Say beside ``letter`` why it is there (what :func:`dead_in` reads back)."""
+    atomic_write_json(why_path(letter), {"schema": 1, "daemon_id": daemon_id, "name": letter.name, "tries": tries,
+                                         "error": error[:2000], "dead_at": time.time()}, indent=None)
 
 
 @dataclass
@@ -44,7 +56,7 @@ def dead_in(directory: Path, daemon_id: str, reason: str = "rejected") -> list[D
             continue
         path = directory / name
         try:
-            why = read_json(directory / f"{name.removesuffix('.json')}.why.json")
+            why = read_json(why_path(path))
             why = why if isinstance(why, dict) else {}
         except (OSError, ValueError):
             why = {}

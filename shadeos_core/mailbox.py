@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .deadletters import DeadLetter, dead_in, dead_letters
+from .deadletters import DeadLetter, dead_in, dead_letters, why_path, write_why
 from .errors import UsageError
-from .fsio import atomic_write_bytes, atomic_write_json, dumps_json, loads_json
+from .fsio import atomic_write_bytes, dumps_json, loads_json
 from .mailspool import SPOOL, Appender, Spool, SpoolEntry, lane_dir
 from .workspace import Workspace, check_name
 
@@ -322,9 +322,7 @@ class Mailbox:
         base = match.group("base") if match else message.name.removesuffix(".json")
         if tries >= MAX_DELIVERIES:
             self.dead_dir.mkdir(exist_ok=True)
-            why = {"schema": 1, "daemon_id": self.daemon_id, "name": f"{base}.json", "tries": tries,
-                   "error": error[:2000], "dead_at": time.time()}
-            atomic_write_json(self.dead_dir / f"{base}.why.json", why, indent=None)
+            write_why(self.dead_dir / f"{base}.json", self.daemon_id, error, tries=tries)
             os.rename(message.path, self.dead_dir / f"{base}.json")
             log.warning("mailbox %s: message %s moved to the dead letters after %d failed deliveries: %s",
                         self.daemon_id, base, tries, error.splitlines()[0][:300] if error else "")
@@ -347,7 +345,7 @@ class Mailbox:
         except FileNotFoundError:
             return False
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.dead_dir / f"{base}.why.json")
+            os.unlink(why_path(source))
         return True
 
     def fate(self, name: str) -> str | None:
@@ -457,10 +455,8 @@ class Mailbox:
         name = f"lane-{time.time_ns():020d}-{os.getpid()}.json"
         with contextlib.suppress(OSError):
             atomic_write_bytes(directory / name, raw)
-            atomic_write_json(directory / name.replace(".json", ".why.json"),
-                              {"schema": 1, "daemon_id": self.daemon_id, "name": name, "tries": 1,
-                               "error": "unreadable: a line of the mailbox's live lane that is not a message",
-                               "dead_at": time.time()}, indent=None)
+            write_why(directory / name, self.daemon_id, "unreadable: a line of the mailbox's live lane that is not "
+                                                        "a message")
         log.warning("mailbox %s: an unreadable line of its live lane moved to %s", self.daemon_id, directory / name)
 
     def _quarantine(self, path: Path, exc: Exception) -> None:
@@ -468,9 +464,7 @@ class Mailbox:
         with contextlib.suppress(FileNotFoundError):
             os.replace(path, target)
             with contextlib.suppress(OSError):
-                atomic_write_json(target.with_name(target.name.removesuffix(".json") + ".why.json"),
-                                  {"schema": 1, "daemon_id": self.daemon_id, "name": path.name, "tries": 1,
-                                   "error": f"unreadable: {exc}"[:2000], "dead_at": time.time()}, indent=None)
+                write_why(target, self.daemon_id, f"unreadable: {exc}")
         log.warning("mailbox %s: corrupt message %s moved to %s (%s)", self.daemon_id, path.name, target, exc)
 
     # -- waiting -------------------------------------------------------------
