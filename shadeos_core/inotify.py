@@ -146,15 +146,7 @@ class DirectoryWaiter:
         return rang
 
     def _read_events(self, fd: int) -> None:
-        data = b""
-        try:
-            while True:
-                chunk = os.read(fd, 65536)
-                data += chunk
-                if len(chunk) < 65536:  # a read shorter than asked for took all there was
-                    break
-        except OSError:  # BlockingIOError: nothing (more) to read
-            pass
+        data = self._drain(fd)
         offset = 0
         while offset + _EVENT.size <= len(data):
             wd, mask, _cookie, length = _EVENT.unpack_from(data, offset)
@@ -186,12 +178,18 @@ class DirectoryWaiter:
                 return False
 
     @staticmethod
-    def _drain(fd: int) -> None:
+    def _drain(fd: int) -> bytes:
+        """Everything there is to read from the non-blocking ``fd`` now."""
+        data = b""
         try:
-            while len(os.read(fd, 65536)) == 65536:  # a read shorter than asked for took all there was
-                pass
+            while True:
+                chunk = os.read(fd, 65536)
+                data += chunk
+                if len(chunk) < 65536:  # a read shorter than asked for took all there was
+                    break
         except OSError:  # BlockingIOError: nothing (more) to read
             pass
+        return data
 
     def interrupt(self) -> None:
         """Make a :meth:`wait` in progress (on another thread) return at once."""

@@ -6,8 +6,8 @@ microseconds a hop. While a receiver runs, its mailbox has a live lane: a
 directory holding a ``spool`` file; a sender that finds it appends the message
 to it as one line, under a shared lock on it, then rings the lane's ``bell``
 (a FIFO the receiver waits on: a byte written to a pipe wakes its reader
-sooner than an inotify event, the kernel may run it on the writer's CPU). The receiver writes what it claims (``c``), gives back
-(``r``) and acknowledges (``a``) as lines of its ``journal``. One receiver at a
+sooner than an inotify event). The receiver writes what it claims (``c``),
+gives back (``r``) and acknowledges (``a``) as lines of its ``journal``. One receiver at a
 time holds ``live.lock`` (an ``flock`` the kernel releases when its process
 ends, however it ends).
 
@@ -254,6 +254,15 @@ def _lock_live(path: str, wait: float = ACQUIRE_S) -> int | None:
         os.close(fd)  # its receiver unlinked it as it stopped: lock the one there now
 
 
+def _read_from(fd: int, offset: int) -> bytes:
+    """What the file ``fd`` holds from ``offset`` to its end."""
+    chunks = []
+    while chunk := os.pread(fd, _CHUNK, offset):
+        offset += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class SpoolEntry:
     """One line of a spool: ``data`` is the message object, ``None`` when the line cannot be read as one."""
@@ -321,13 +330,9 @@ class Spool:
         data = os.pread(self._spool, _CHUNK, self._offset)
         if not data:
             return []
-        self._offset += len(data)
         if len(data) == _CHUNK:  # more than one read holds
-            chunks = [data]
-            while len(chunk := os.pread(self._spool, _CHUNK, self._offset)):
-                self._offset += len(chunk)
-                chunks.append(chunk)
-            data = b"".join(chunks)
+            data += _read_from(self._spool, self._offset + len(data))
+        self._offset += len(data)
         if self._rest:
             data = self._rest + data
         cut = data.rfind(b"\n") + 1
@@ -392,11 +397,7 @@ class Spool:
     def _journaled(self) -> tuple[set[str], set[str]]:
         claimed: set[str] = set()
         acked: set[str] = set()
-        offset, chunks = 0, []
-        while data := os.pread(self._journal, _CHUNK, offset):
-            offset += len(data)
-            chunks.append(data)
-        for line in b"".join(chunks).decode("ascii", "replace").splitlines():
+        for line in _read_from(self._journal, 0).decode("ascii", "replace").splitlines():
             op, _, rest = line.partition(" ")
             names = [n for n in rest.split() if valid_name(n)]
             if op == "c":

@@ -40,10 +40,11 @@ class DebouncedWatcher:
     An editor's atomic save (write a temp file, rename it over the original) is
     reported as a change of the original, and the temp file itself as nothing
     (kin's own atomic writes, such as every heartbeat, would otherwise keep a
-    burst going). Paths under :data:`IGNORED_DIRS` and luciorbe files are ignored; the top-level ones (``.git/``, ``.kin/``…) are
-    not even watched: the root is watched alone, each other top-level directory
-    recursively (one watch thread each), and a top-level directory created later
-    is added when it appears.
+    burst going). Paths under :data:`IGNORED_DIRS` and luciorbe files are
+    ignored; the top-level ones (``.git/``, ``.kin/``…) are not even watched:
+    the root is watched alone, each other top-level directory recursively (one
+    watch thread each), and a top-level directory created later is added when
+    it appears.
     """
 
     def __init__(self, root: str | os.PathLike[str], patterns: Iterable[str], callback: Callable[[set[str]], None],
