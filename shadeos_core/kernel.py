@@ -217,12 +217,15 @@ class Kernel:
         findings: list[Finding] = []
         for name, fn in self.checks.items():
 
-            def run(fn: Callable[..., Any] = fn) -> list[dict[str, Any]]:
+            def run(fn: Callable[..., Any] = fn, name: str = name) -> list[dict[str, Any]]:
                 out = []
-                for finding in fn(ctx) or ():
-                    if not isinstance(finding, Finding):
-                        raise TypeError(f"a check returns Finding objects, not {type(finding).__name__}")
-                    out.append(finding.to_json())
+                try:
+                    for finding in fn(ctx) or ():
+                        if not isinstance(finding, Finding):
+                            raise TypeError(f"a check returns Finding objects, not {type(finding).__name__}")
+                        out.append(finding.to_json())
+                except KinError as exc:  # bad configuration the check met: said as it is, not as its failure
+                    out.append(Finding("error", str(exc), check=name).to_json())
                 return out
 
             outcome = run_isolated(run, timeout=timeout)

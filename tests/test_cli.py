@@ -53,6 +53,16 @@ def test_broken_kin_toml_is_a_clear_error(kin, project, write):
     assert "Traceback" not in proc.stderr
 
 
+def test_a_check_meeting_bad_configuration_says_it_as_it_is(kin, project, write):
+    """The map check reads kin.toml's [map]: a typo there is its finding, in the words every table uses, not a
+    failure of the check."""
+    write("kin.toml", "[map]\nbudjet = 5\n")
+    proc = kin("check", "--json", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    said = [f["message"] for f in json.loads(proc.stdout) if f["check"] == "map"]
+    assert said == [f"{project / 'kin.toml'}:2: [map] budjet: unknown key (did you mean 'budget'?)"], said
+
+
 def test_check_exit_codes_and_file_arguments(kin, project, write):
     env = plugin_env("bad_check")
     clean = kin("check", "--json", cwd=project, env=env)
