@@ -200,7 +200,7 @@ def sweep(base: str | None = None) -> int:
             continue  # being made (its pointer comes after its lock), or not a lane
         if not mailbox or os.path.isdir(mailbox):
             continue
-        fd = _lock_live(os.path.join(root, LIVE), wait=0.0)
+        fd = _lock_live(os.path.join(root, LIVE), wait=0.0, make=False)
         if fd is None:
             continue
         try:
@@ -231,12 +231,20 @@ def _remove_lane(root: str) -> None:
         os.rmdir(root)
 
 
-def _lock_live(path: str, wait: float = ACQUIRE_S) -> int | None:
+def _lock_live(path: str, wait: float = ACQUIRE_S, *, make: bool = True) -> int | None:
     """An ``flock`` held on ``path``, the file still there under that name; ``None`` when another process holds
-    it for ``wait`` seconds (another receiver, for its life)."""
+    it for ``wait`` seconds (another receiver, for its life). With ``make`` the file (and its directory) is made
+    when missing: a receiver that stopped meanwhile removed its lane. Without, a lane removed meanwhile gives
+    ``None`` (a sweep of orphaned lanes, which another process may be sweeping too)."""
     deadline = time.monotonic() + wait
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | (os.O_CREAT if make else 0), 0o600)
+        except FileNotFoundError:
+            if not make:
+                return None
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

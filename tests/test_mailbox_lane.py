@@ -318,3 +318,44 @@ def test_a_sender_that_wrote_while_nobody_listened_wakes_the_next_receiver(proje
         Mailbox.send(ws, "t.a", "to the next one")  # ...and the same sender rings the new bell
         assert waiter.wait(5.0)
         assert [m.body for m in box.receive()] == ["to the next one"]
+
+
+def test_a_lane_another_sweep_removes_meanwhile_is_passed_over(tmp_path, monkeypatch):
+    """Every runner start sweeps the lanes of deleted workspaces, so runners starting together meet the same
+    lanes: one removed by another sweep between the look at it and the lock is passed over (it once made the
+    runner fail to start: FileNotFoundError)."""
+    import shutil
+
+    project = tmp_path / "gone"
+    project.mkdir()
+    (project / "kin.toml").write_text("")
+    box = Mailbox(Workspace(project), "t.a")
+    box.own()
+    lane = lane_of(box)
+    box._lane._let_go()  # its runner killed...
+    shutil.rmtree(project)  # ...and its workspace deleted: an orphan
+    isdir = os.path.isdir
+
+    def another_sweep_first(path):
+        if path == os.fspath(box.root):  # the sweep looked at the lane; another one removes it now
+            mailspool._remove_lane(lane)
+        return isdir(path)
+
+    monkeypatch.setattr(mailspool.os.path, "isdir", another_sweep_first)
+    assert mailspool.sweep() >= 0
+    assert not os.path.exists(lane)
+
+
+def test_a_receiver_whose_lane_went_as_it_started_makes_it_again(project):
+    """The last receiver of a mailbox removes its lane as it stops; the next one, starting meanwhile, makes it
+    again rather than failing."""
+    box = Mailbox(Workspace(project), "t.a")
+    lane = lane_of(box)
+    assert not os.path.exists(lane)
+    fd = mailspool._lock_live(os.path.join(lane, mailspool.LIVE))  # the directory gone before the lock
+    try:
+        assert fd is not None and os.path.exists(os.path.join(lane, mailspool.LIVE))
+        assert mailspool._lock_live(os.path.join(lane, "elsewhere", mailspool.LIVE), make=False) is None
+    finally:
+        os.close(fd)
+        mailspool._remove_lane(lane)
