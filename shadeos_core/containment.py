@@ -78,8 +78,10 @@ class EventDispatcher:
 
     MAXSIZE = 10_000
 
-    def __init__(self, deliver: Callable[[Any], None], *, maxsize: int = MAXSIZE) -> None:
+    def __init__(self, deliver: Callable[[Any], None], *, maxsize: int = MAXSIZE,
+                 build: Callable[..., Any] | None = None) -> None:
         self.deliver = deliver
+        self.build = build  # makes an event of what :meth:`hold` was given, on the event thread
         self.queue: queue.Queue[Any] = queue.Queue(maxsize)
         self.dropped = 0
         self._thread: threading.Thread | None = None
@@ -99,6 +101,13 @@ class EventDispatcher:
         if self._later:
             self.release()
         self._put(event)
+
+    def hold(self, parts: tuple[Any, ...]) -> None:
+        """Hold back the event ``build(*parts)`` as ``put(..., later=True)`` does; it is made only when delivered,
+        off the emitting thread (a daemon's runner emits a few per message)."""
+        if self.held_since is None:
+            self.held_since = time.monotonic()
+        self._later.append(_Parts(parts))
 
     def release(self) -> None:
         """Queue the events held back by ``later``, in their order: one item, one wake-up of the event thread."""
@@ -144,7 +153,7 @@ class EventDispatcher:
             try:
                 for event in item if isinstance(item, _Batch) else (item,):
                     try:
-                        self.deliver(event)
+                        self.deliver(self.build(*event) if isinstance(event, _Parts) and self.build else event)
                     except BaseException:  # noqa: BLE001 - deliver contains each listener; this guards the thread
                         log.debug("event delivery failed", exc_info=True)
             finally:
@@ -153,6 +162,10 @@ class EventDispatcher:
 
 class _Batch(list[Any]):
     """Events released together: one item of the queue."""
+
+
+class _Parts(tuple[Any, ...]):
+    """What an event held back with :meth:`EventDispatcher.hold` is made of."""
 
 
 class Isolated:

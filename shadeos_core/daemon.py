@@ -89,6 +89,7 @@ class Daemon:
         self.name = spec.name
         self.daemon_id = spec.daemon_id
         self.options: dict[str, Any] = dict(spec.options)
+        self._outboxes: dict[str, Mailbox] = {}  # by target: the mailboxes this daemon sends to
         self.log = logging.getLogger(f"kin.{self.daemon_id}")
         self.cycles = 0
         #: Set by :meth:`finishing`, cleared by the runner before each cycle.
@@ -144,8 +145,14 @@ class Daemon:
             raise KinError(f"{self.daemon_id!r} may not message {target!r}",
                            hint=f"add it to talks_to in the team file (now: {', '.join(allowed) or 'nobody'})")
         full = target if "." in target else f"{self.team.name}.{target}"
-        sent = Mailbox.send(self.workspace, full, message, sender=self.daemon_id, priority=priority, kind=kind)
-        self.emit_later("message", sent=sent.name, to=full, message_kind=kind)
+        box = self._outboxes.get(full)
+        if box is None:
+            if len(self._outboxes) >= 64:
+                self._outboxes.clear()
+            box = self._outboxes[full] = Mailbox.outbox(self.workspace, full)
+        sent = box.deliver(message, sender=self.daemon_id, priority=priority, kind=kind)
+        self.kernel.emit_later("message", self.daemon_id, self.team.name, {"sent": sent.name, "to": full,
+                                                                          "message_kind": kind})
         return sent
 
     @contextlib.contextmanager
@@ -206,7 +213,7 @@ class Daemon:
 
     def emit_later(self, kind: str, **data: Any) -> None:
         """Broadcast a ``daemon_event`` with the next one, or once the runner has nothing to do (``Kernel.emit``)."""
-        self.kernel.emit(DaemonEvent(kind, self.daemon_id, self.team.name, data), later=True)
+        self.kernel.emit_later(kind, self.daemon_id, self.team.name, data)
 
 
 class MetaDaemon(Daemon):

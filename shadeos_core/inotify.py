@@ -16,7 +16,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 __all__ = ["Alarm", "DirectoryWaiter"]
 
@@ -42,9 +42,8 @@ class DirectoryWaiter:
     """``with DirectoryWaiter(path) as w: w.wait(timeout)`` returns True when something arrived.
 
     ``bells`` are file descriptors of pipes to wait on too (a mailbox's live
-    lane rings one per message; what is read from them is thrown away). With
-    ``ready``, a wake-up counts only when ``ready()`` says something is there
-    (a bell heard for a message already taken does not end a wait). :attr:`arrivals`
+    lane rings one per message; what is read from them is thrown away; a bell
+    may be heard for a message already taken: callers look). :attr:`arrivals`
     turns true when something may have arrived in the directory itself (its
     reader sets it back to false before it looks).
 
@@ -60,15 +59,14 @@ class DirectoryWaiter:
     MAX_POLL = 1.0
     _warned = False
 
-    def __init__(self, path: str | os.PathLike[str], bells: Sequence[int] = (),
-                 ready: Callable[[], object] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], bells: Sequence[int] = ()) -> None:
         self.path = os.fsencode(os.fspath(path))
         self.bells = list(bells)
-        self.ready = ready
         self.fd: int | None = None
         self.arrivals = True
         self._dir_wd = -1
         self._pipe: tuple[int, int] | None = None
+        self._fds: list[int] = []
         self._stamp: tuple[int, ...] | None = None
         self._poll = self.POLL
         self._pipe_lock = threading.Lock()  # an interrupt never writes to a pipe closed (and its number reused)
@@ -100,6 +98,7 @@ class DirectoryWaiter:
                     "no inotify watch available (errno %d; the user's limit fs.inotify.max_user_instances may be "
                     "reached): polling %s instead", ctypes.get_errno(), os.fsdecode(self.path))
         self._pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC) if hasattr(os, "pipe2") else os.pipe()
+        self._fds = [fd for fd in (self.fd, *self.bells, self._pipe[0]) if fd is not None]  # what _select waits on
         self._stamp = self._look()
         return self
 
@@ -112,21 +111,13 @@ class DirectoryWaiter:
 
     def wait(self, timeout: float | None) -> bool:
         """True when something arrived (or may have: callers re-check), False on timeout or :meth:`interrupt`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            seen = self._poll_wait(timeout) if self.fd is None else self._select(timeout)
-            if seen is not True or self.ready is None or self.ready():
-                return bool(seen)
-            if deadline is not None:  # a write that brought nothing: wait on for the rest of the time
-                timeout = deadline - time.monotonic()
-                if timeout <= 0:
-                    return False
+        return bool(self._poll_wait(timeout) if self.fd is None else self._select(timeout))
 
     def _select(self, timeout: float | None) -> bool | None:
         """True on an event, False on timeout, None on :meth:`interrupt`."""
         fd = self.fd
         assert fd is not None
-        ready, _, _ = select.select([fd, *self.bells] + ([self._pipe[0]] if self._pipe else []), [], [], timeout)
+        ready, _, _ = select.select(self._fds, [], [], timeout)
         rang = self._heard(ready)
         if self._pipe and self._pipe[0] in ready:
             self._drain(self._pipe[0])
@@ -217,35 +208,49 @@ class DirectoryWaiter:
         self.stop()
 
 
-class Alarm(threading.Event):
-    """A ``threading.Event`` that a file arriving in a watched directory sets too.
+class Alarm:
+    """An event (``set``/``clear``/``is_set``/``wait``, as ``threading.Event``) that a file arriving in a
+    watched directory sets too.
 
     :meth:`wait` sleeps in the directory waiter's ``select`` itself, so an
     arrival wakes the waiting thread directly: one wake-up per message, with
     no relay thread in between. :meth:`set` from any thread interrupts it.
+    While it watches, the flag is a plain attribute (no lock on a message's
+    way); without a waiter it is a ``threading.Event``.
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        self._flag = False
+        self._event = threading.Event()
         self._waiter: DirectoryWaiter | None = None
 
     def watch(self, waiter: DirectoryWaiter) -> None:
         """Let arrivals seen by ``waiter`` (entered, and only waited on through this alarm) set the alarm."""
         self._waiter = waiter
-        if self.is_set():
+        if self._flag:
             waiter.interrupt()
 
+    def is_set(self) -> bool:
+        return self._flag
+
     def set(self) -> None:
-        super().set()
+        self._flag = True
         waiter = self._waiter
         if waiter is not None:
             waiter.interrupt()
+        else:
+            self._event.set()
+
+    def clear(self) -> None:
+        self._flag = False
+        if self._waiter is None:
+            self._event.clear()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Until set or a file arrives (True), or ``timeout`` (False). Call it from one thread only."""
         waiter = self._waiter
         if waiter is None:
-            return super().wait(timeout)
-        if not self.is_set() and waiter.wait(timeout):
-            super().set()
-        return self.is_set()
+            return self._flag or self._event.wait(timeout)
+        if not self._flag and waiter.wait(timeout):
+            self._flag = True
+        return self._flag

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,11 +153,20 @@ class Kernel:
         the oldest has waited long enough): the events a message makes on its
         way are handled while no message travels.
         """
+        self._dispatcher().put(event, later=later)
+
+    def emit_later(self, kind: str, daemon_id: str, team: str, data: dict[str, Any]) -> None:
+        """``emit(DaemonEvent(kind, daemon_id, team, data), later=True)``, the event made (its time taken now)
+        only when delivered: the events a message makes on its way cost it next to nothing."""
+        (self._events or self._dispatcher()).hold((kind, daemon_id, team, data, time.time()))
+
+    def _dispatcher(self) -> EventDispatcher:
         if self._events is None:
             from .containment import EventDispatcher
+            from .events import DaemonEvent
 
-            self._events = EventDispatcher(self._deliver)
-        self._events.put(event, later=later)
+            self._events = EventDispatcher(self._deliver, build=DaemonEvent)
+        return self._events
 
     def release_events(self) -> None:
         """Send on the events emitted ``later`` (see :meth:`emit`)."""

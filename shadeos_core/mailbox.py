@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import json
 import logging
 import os
 import re
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from .deadletters import DeadLetter, dead_in, dead_letters, why_path, write_why
 from .errors import UsageError
 from .fsio import atomic_write_bytes, dumps_json, loads_json
-from .mailspool import SPOOL, Appender, Spool, SpoolEntry, lane_dir
+from .mailspool import SPOOL, Appender, Process, Spool, SpoolEntry, lane_dir
 from .workspace import Workspace, check_name
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ class Message:
         return {"schema": 1, "from": self.sender, "to": self.target, "priority": self.priority, "kind": self.kind,
                 "sent_at": self.sent_at, "body": self.body, "name": self.name}
 
+    def lane_json(self) -> dict[str, Any]:
+        """The message as a line of a live lane: what :meth:`to_json` holds less what the line's place and
+        name say (its target is the mailbox's; its priority and time are in its name)."""
+        record = {"name": self.name, "from": self.sender, "body": self.body}
+        if self.kind != "message":
+            record["kind"] = self.kind
+        return record
+
 
 class Mailbox:
     """The mailbox of one daemon id in a workspace."""
@@ -123,10 +132,11 @@ class Mailbox:
     def send(cls, workspace: Workspace, target: str, body: Any, *, sender: str = "",
              priority: int | str = "normal", kind: str = "message") -> Message:
         """Deliver ``body`` to ``target``'s mailbox atomically; returns the message as written."""
-        return cls._to(workspace, target).deliver(body, sender=sender, priority=priority, kind=kind)
+        return cls.outbox(workspace, target).deliver(body, sender=sender, priority=priority, kind=kind)
 
     @classmethod
-    def _to(cls, workspace: Workspace, target: str) -> Mailbox:
+    def outbox(cls, workspace: Workspace, target: str) -> Mailbox:
+        """The mailbox of ``target`` for this process to send to (:meth:`deliver`), made once per process."""
         # The directories of a mailbox this process already wrote to are not made again on each send
         # (four mkdir calls); should they vanish, deliver() makes them again.
         key = (str(workspace.root), target)
@@ -141,20 +151,25 @@ class Mailbox:
         return box
 
     def deliver(self, body: Any, *, sender: str = "", priority: int | str = "normal", kind: str = "message") -> Message:
-        prio = priority_value(priority)
+        """Deliver ``body`` to this mailbox (see :meth:`send`)."""
+        prio = PRIORITIES.get(priority) if type(priority) is str else None  # the common case at once
+        if prio is None:
+            prio = priority_value(priority)
         with _SEQ_LOCK:
             seq = next(_SEQ)
-        name = f"{prio}-{time.time_ns():020d}-{os.getpid()}-{seq:06d}.json"
+        now = time.time_ns()
+        name = f"{prio}-{now:020d}-{Process.pid}-{seq:06d}.json"
         message = Message(body=body, sender=sender, target=self.daemon_id, priority=prio, kind=kind,
-                          sent_at=time.time(), name=name)
+                          sent_at=now / 1e9, name=name)
         try:
-            payload = dumps_json(message.to_json()).encode("utf-8")
+            line = json.dumps(message.lane_json()).encode("ascii")  # plain ASCII JSON: no encoder made per message
         except (TypeError, ValueError) as exc:
             raise UsageError(f"message body is not JSON-serialisable: {exc}") from None
         if self._appender is None:
             self._appender = Appender(os.path.join(lane_dir(self._root), SPOOL))
-        if self._appender.append(b"\n" + payload + b"\n"):
+        if self._appender.append(b"\n" + line + b"\n"):
             return message  # on the live lane: its receiver runs
+        payload = dumps_json(message.to_json()).encode("utf-8")  # a file at rest: readable UTF-8
         try:
             self._write(name, payload)
         except FileNotFoundError:  # the mailbox was removed since this process made it
@@ -207,10 +222,11 @@ class Mailbox:
 
     def watch(self) -> DirectoryWaiter:
         """A waiter (entered; its owner stops it) that wakes when a message arrives: a file in ``new/``, a line on
-        the live lane. While it watches, :meth:`receive` lists ``new/`` only when something arrived there."""
+        the live lane (or may have: a bell may be heard for a line already taken, and :meth:`receive` then
+        finds nothing). While it watches, :meth:`receive` lists ``new/`` only when something arrived there."""
         from .inotify import DirectoryWaiter
 
-        self._watcher = DirectoryWaiter(self.new, self.bells(), ready=self.has_mail).__enter__()
+        self._watcher = DirectoryWaiter(self.new, self.bells()).__enter__()
         return self._watcher
 
     def _new_may_hold(self) -> bool:
@@ -225,10 +241,14 @@ class Mailbox:
 
     def _settle(self, entries: list[SpoolEntry], claimed: set[str]) -> None:
         for entry in entries:
-            if entry.data is None:
+            try:
+                if entry.data is None:
+                    raise ValueError("not a message")
+                record = self._message(entry.data, entry.name, None, spooled=True).to_json()
+            except (ValueError, TypeError, OverflowError):
                 self._quarantine_line(entry.raw)
                 continue
-            payload = dumps_json(entry.data).encode("utf-8")
+            payload = dumps_json(record).encode("utf-8")
             if entry.name in claimed:  # its receiver died on it: a failed delivery, as from cur/
                 self._write(entry.name, payload, into=self.cur)
                 with contextlib.suppress(FileNotFoundError):
@@ -242,10 +262,16 @@ class Mailbox:
         self._held.clear()
         self._acked.clear()
 
+    @property
+    def unflushed(self) -> bool:
+        """Whether acknowledgements wait to be journaled (see :meth:`flush`)."""
+        return bool(self._acked)
+
     def flush(self) -> None:
         """Journal the acknowledgements of lane messages made since the last flush (a receiver calls it when it
-        has nothing more to do: off the way of the next message). A receiver that dies before may see a message
-        it handled come again, as a failed delivery: delivery is at least once."""
+        has had nothing to do for a moment: off the way of the next message; the next claim carries them
+        otherwise). A receiver that dies before may see a message it handled come again, as a failed delivery:
+        delivery is at least once."""
         if self._lane is None or not self._acked:
             return
         acked, self._acked = self._acked, []
@@ -418,7 +444,12 @@ class Mailbox:
         """Journal the lane messages of ``out`` as claimed (files were claimed by their rename)."""
         taken = [m for m in out if m.spooled]
         if taken and self._lane is not None:
-            self._lane.note("c", [m.name for m in taken])
+            acked, self._acked = self._acked, []
+            try:
+                self._lane.note("c", [m.name for m in taken], acked=acked)  # one write for both
+            except OSError:
+                self._acked = acked + self._acked
+                raise
             self._held.update((m.name, m) for m in taken)
             del self._waiting[:len(taken)]  # lane messages are taken in their order, from the first
         return out
@@ -445,9 +476,15 @@ class Mailbox:
             return None
 
     def _message(self, data: dict[str, Any], name: str, path: Path | None, *, spooled: bool = False) -> Message:
+        """The message ``data`` holds (a file's record, or a lane line, whose name is checked and gives its
+        priority and time: ``<priority>-<ns>-…``)."""
+        priority, sent_at = data.get("priority"), data.get("sent_at")
+        if spooled:
+            priority = name[0] if priority is None else priority
+            sent_at = int(name[2:22]) / 1e9 if sent_at is None else sent_at
         return Message(body=data["body"], sender=str(data.get("from", "")), target=self.daemon_id,
-                       priority=int(data.get("priority", 5)), kind=str(data.get("kind", "message")),
-                       sent_at=float(data.get("sent_at", 0.0)), name=name, path=path, spooled=spooled)
+                       priority=int(5 if priority is None else priority), kind=str(data.get("kind", "message")),
+                       sent_at=float(0.0 if sent_at is None else sent_at), name=name, path=path, spooled=spooled)
 
     def _quarantine_line(self, raw: bytes) -> None:
         """A lane line that cannot be read as a message: kept in the quarantine, as an unreadable file is."""

@@ -37,6 +37,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import stat
@@ -46,9 +47,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .fsio import loads_json
-
-__all__ = ["SPOOL", "JOURNAL", "LIVE", "MAX_LINE", "SpoolEntry", "Spool", "Appender", "lane_dir", "sweep", "valid_name"]
+__all__ = ["SPOOL", "JOURNAL", "LIVE", "MAX_LINE", "SpoolEntry", "Spool", "Appender", "Process", "lane_dir", "sweep",
+           "valid_name"]
 
 SPOOL, JOURNAL, LIVE, POINTER, BELL = "spool", "journal", "live.lock", "mailbox", "bell"
 #: The memory file system lanes are kept in, when there is one.
@@ -62,8 +62,23 @@ COMPACT_AT = 1 << 20
 ACQUIRE_S = 0.5
 _NAME = re.compile(r"^[0-9]-[0-9]{20}-[0-9]+-[0-9]+\.json$")
 _CHUNK = 1 << 13  # most messages fit in one read; a longer one takes several
+_DECODER = json.JSONDecoder()
 _memory: str | None = None
 _memory_looked = False
+
+
+class Process:
+    """This process's id, kept up to date across forks (a sender asks for it at every message)."""
+
+    pid = os.getpid()
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=Process.forked)
 
 
 def lane_dir(mailbox_root: str) -> str:
@@ -156,14 +171,14 @@ class Appender:
             pass  # rung often enough that its receiver has yet to hear it; or it died since
 
     def _open(self) -> int:
-        if self._fd >= 0 and self._pid == os.getpid():
+        if self._fd >= 0 and self._pid == Process.pid:
             return self._fd
         self._fd = self._bell = -1  # inherited through a fork: the parent's, left alone
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError:
             return -1  # no receiver runs, or the mailbox is gone
-        self._pid = os.getpid()
+        self._pid = Process.pid
         self._open_bell()
         return self._fd
 
@@ -172,7 +187,7 @@ class Appender:
             self._bell = os.open(self.bell, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
 
     def close(self) -> None:
-        if self._pid == os.getpid():
+        if self._pid == Process.pid:
             for fd in (self._fd, self._bell):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
@@ -283,8 +298,9 @@ class SpoolEntry:
 
 def parse_line(raw: bytes, offset: int = 0) -> SpoolEntry:
     try:
-        data = loads_json(raw)
-    except ValueError:
+        # a line is UTF-8 (senders write ASCII): decoded as such, with no guess at its encoding as loads makes
+        data = _DECODER.decode(raw.decode("utf-8"))
+    except (ValueError, RecursionError, MemoryError, TypeError):  # whatever is wrong with an untrusted line
         return SpoolEntry("", None, raw, offset)
     if not isinstance(data, dict) or "body" not in data or not valid_name(data.get("name")):
         return SpoolEntry("", None, raw, offset)
@@ -358,10 +374,14 @@ class Spool:
         return os.fstat(self._spool).st_size > self._offset
 
     # -- the journal ---------------------------------------------------------------------------
-    def note(self, op: str, names: list[str]) -> None:
-        """Journal ``op`` (``c`` claimed, ``r`` given back, ``a`` acknowledged) for ``names``, in one append."""
+    def note(self, op: str, names: list[str], *, acked: list[str] | None = None) -> None:
+        """Journal ``op`` (``c`` claimed, ``r`` given back, ``a`` acknowledged) for ``names``, in one append, after
+        the acknowledgements ``acked`` if given (a claim carries those its receiver had not journaled yet)."""
+        text = f"a {' '.join(acked)}\n" if acked else ""
         if names:
-            os.write(self._journal, f"{op} {' '.join(names)}\n".encode("ascii"))
+            text += f"{op} {' '.join(names)}\n"
+        if text:
+            os.write(self._journal, text.encode("ascii"))
 
     # -- emptying ------------------------------------------------------------------------------
     @contextlib.contextmanager

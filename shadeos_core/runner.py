@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
@@ -47,7 +47,11 @@ EVENTS_HOLD = 0.1
 DISK_RETRY_S = 5.0
 
 
-def set_from_signal_handler(*events: threading.Event) -> None:
+class _Settable(Protocol):
+    def set(self) -> None: ...
+
+
+def set_from_signal_handler(*events: _Settable) -> None:
     """Set ``events`` from a signal handler without ever blocking it.
 
     ``Event.set`` takes the event's lock. A handler runs on the main thread
@@ -138,14 +142,17 @@ class DaemonRunner:
             self.daemon.luciorbes.beat()
 
     # -- one cycle -----------------------------------------------------------------------
-    def _injections(self) -> tuple[list[Injection], list[Message]]:
+    def _injections(self) -> tuple[list[Injection], list[Message], bool]:
+        """What the next cycle gets, the messages among it, and whether anything arrived at all (a message, an
+        action, a file changed)."""
         injections: list[Injection] = []
         # after a failed delivery, one message per cycle until a cycle goes well: the poison is found alone
         messages = self.mailbox.receive(limit=1 if self.probation else None)
         delivered = []
         for message in messages:
-            self.daemon.emit_later("message", received=message.name, sender=message.sender,
-                                   message_kind=message.kind, tries=message.tries)
+            self.kernel.emit_later("message", self.daemon.daemon_id, self.spec.team, {
+                "received": message.name, "sender": message.sender, "message_kind": message.kind,
+                "tries": message.tries})
             if message.kind == "action" and isinstance(message.body, dict):
                 self._action(message)
             else:
@@ -155,7 +162,7 @@ class DaemonRunner:
             changed, self.changed = self.changed, set()
         if changed:
             injections.append(Injection("session", "files", sorted(changed)))
-        return injections, delivered
+        return injections, delivered, bool(messages or changed)
 
     def _action(self, message: Message) -> None:
         body = message.body
@@ -172,21 +179,12 @@ class DaemonRunner:
             return
         self.mailbox.ack(message)
 
-    def run_cycle(self) -> CycleResult | None:
-        """One cycle: the messages waiting and the files changed go to the daemon's ``cycle``. The
-        acknowledgements of its messages are journaled once it is over; the events it made on its way reach
-        their listeners once the runner has nothing to do (see :meth:`_wait`)."""
-        try:
-            return self._cycle()
-        finally:
-            try:
-                self.mailbox.flush()
-            except OSError as exc:
-                log.warning("%s: cannot journal acknowledged messages (they may come again): %s",
-                            self.daemon.daemon_id, exc)
-
-    def _cycle(self) -> CycleResult | None:
-        injections, messages = self._injections()
+    def run_cycle(self, work: tuple[list[Injection], list[Message], bool] | None = None) -> CycleResult | None:
+        """One cycle: the messages waiting and the files changed (``work``, taken now if not given) go to the
+        daemon's ``cycle``. The acknowledgements of its messages are journaled, and the events it made on its
+        way reach their listeners, once the runner has had nothing to do for a moment (see :meth:`_wait`), or
+        with the next claim, or after :data:`EVENTS_HOLD` under constant load."""
+        injections, messages, _arrived = work if work is not None else self._injections()
         self._show(status="processing")
         started = time.perf_counter()
         self.daemon.cycle_finishing = False
@@ -220,8 +218,9 @@ class DaemonRunner:
             fields.update({k: v for k, v in (("task", result.task), ("progress", result.progress),
                                              ("notes", result.notes)) if v is not None})
         self._show(**fields)
-        self.daemon.emit_later("cycle", duration=time.perf_counter() - started, cycles=self.daemon.cycles,
-                               status=result.status if result else "ok", messages=len(messages))
+        self.kernel.emit_later("cycle", self.daemon.daemon_id, self.spec.team, {
+            "duration": time.perf_counter() - started, "cycles": self.daemon.cycles,
+            "status": result.status if result else "ok", "messages": len(messages)})
         return result
 
     def _show(self, **fields: Any) -> None:
@@ -279,17 +278,20 @@ class DaemonRunner:
             daemon.emit("started", pid=os.getpid())
             self._show(status="waiting")
             next_due = time.monotonic()
-            while not (self.stopping.is_set() or self.stop_signalled):
+            while not self.stop_signalled:  # set by the signal handler, before anything else (see _on_signal)
                 now = time.monotonic()
                 held = self.kernel.events_held_since()
                 if held is not None and now - held >= EVENTS_HOLD:
-                    self.kernel.release_events()  # busy without a pause: events go on anyway, in batches
+                    self._after_work()  # busy without a pause: events go on anyway, in batches
                 if now < self.hold_until:  # after a disk fault: a pause before trying again
                     self.stopping.wait(self.hold_until - now)
                     continue
                 if self.wake.is_set() or now >= next_due:
                     self.wake.clear()
-                    result = self.run_cycle()
+                    work = self._injections()
+                    if not work[2] and now < next_due:
+                        continue  # woken for nothing (a bell heard for a message taken already): no cycle
+                    result = self.run_cycle(work)
                     if self.spec.every is not None:
                         next_due = max(next_due + self.spec.every, time.monotonic()) if now >= next_due else next_due
                     else:
@@ -305,16 +307,26 @@ class DaemonRunner:
         return self._stop()
 
     def _wait(self, timeout: float) -> None:
-        """Sleep until woken or ``timeout``; events held back go to their listeners first after
-        :data:`EVENTS_IDLE` with nothing to do, so their handling never delays a message already on its way."""
-        if self.kernel.events_held_since() is not None:
+        """Sleep until woken or ``timeout``; after :data:`EVENTS_IDLE` with nothing to do, what the last cycles
+        left (:meth:`_after_work`) is done first, so that it never delays a message already on its way."""
+        if self.kernel.events_held_since() is not None or self.mailbox.unflushed:
             if self.wake.wait(min(timeout, EVENTS_IDLE)):
                 return
-            self.kernel.release_events()
+            self._after_work()
             timeout -= EVENTS_IDLE
             if timeout <= 0:
                 return
         self.wake.wait(timeout)
+
+    def _after_work(self) -> None:
+        """What the last cycles left to do off the way of messages: journal their acknowledgements, hand their
+        events to the listeners."""
+        try:
+            self.mailbox.flush()
+        except OSError as exc:
+            log.warning("%s: cannot journal acknowledged messages (they may come again): %s",
+                        self.daemon.daemon_id, exc)
+        self.kernel.release_events()
 
     def _stop(self) -> int:
         self._shutdown()

@@ -31,7 +31,8 @@ class StatusRelay:
     def __init__(self, handle: _Updatable, *, interval: float = 0.25, name: str = "kin-status") -> None:
         self.handle = handle
         self.interval = interval
-        self._pending: dict[str, Any] = {}
+        self._pending: dict[str, Any] = {}  # never replaced: show() adds to it without a lock, the writer drains it
+        self._asleep = False  # the writer waits for something to write: show() wakes it
         self._busy = False
         self._stopped = False
         self._changed = threading.Condition()
@@ -40,10 +41,9 @@ class StatusRelay:
 
     def show(self, **fields: Any) -> None:
         """Set these luciorbe fields; later values of a field replace earlier ones not yet written."""
-        with self._changed:
-            idle = not self._pending
-            self._pending.update(fields)
-            if idle:  # else the writer knows already: no wake-up per call
+        self._pending.update(fields)  # one step under the interpreter lock: no writer sees half of it
+        if self._asleep:  # else the writer is on its way (or writing) and will look again: no lock per call
+            with self._changed:
                 self._changed.notify_all()
 
     def flush(self, timeout: float | None = 5.0) -> bool:
@@ -63,13 +63,16 @@ class StatusRelay:
         written = float("-inf")
         while True:
             with self._changed:
+                # asleep before looking: a show() that comes after the look sees it and wakes us
+                self._asleep = True
                 self._changed.wait_for(lambda: self._stopped or bool(self._pending))
+                self._asleep = False
                 # what arrives meanwhile is merged into this write
                 self._changed.wait_for(lambda: self._stopped, written + self.interval - time.monotonic())
                 if self._stopped:
                     return
-                fields, self._pending = self._pending, {}
                 self._busy = True
+            fields = self._take()
             written = time.monotonic()
             try:
                 self.handle.update(**fields)
@@ -79,3 +82,14 @@ class StatusRelay:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
+
+    def _take(self) -> dict[str, Any]:
+        """Everything pending, field by field (each ``popitem`` one step: a field shown meanwhile is either taken
+        now or left for the next write, never lost)."""
+        fields: dict[str, Any] = {}
+        while True:
+            try:
+                key, value = self._pending.popitem()
+            except KeyError:
+                return fields
+            fields[key] = value  # popped again: shown again meanwhile, the newer value

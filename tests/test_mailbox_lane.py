@@ -359,3 +359,43 @@ def test_a_receiver_whose_lane_went_as_it_started_makes_it_again(project):
     finally:
         os.close(fd)
         mailspool._remove_lane(lane)
+
+
+def test_a_claim_carries_the_acknowledgements_not_journaled_yet(project):
+    """Acknowledgements are journaled when the receiver is idle (flush) or with its next claim: one write."""
+    ws = Workspace(project)
+    box = Mailbox(ws, "t.a")
+    box.own()
+    journal = os.path.join(lane_of(box), "journal")
+    first = Mailbox.send(ws, "t.a", 1)
+    (got,) = box.receive()
+    box.ack(got)
+    second = Mailbox.send(ws, "t.a", 2)
+    (got,) = box.receive()
+    with open(journal) as handle:
+        assert handle.read() == f"c {first.name}\na {first.name}\nc {second.name}\n"
+    box.ack(got)
+    assert box.unflushed
+    box.flush()
+    with open(journal) as handle:
+        assert handle.read().endswith(f"a {second.name}\n") and not box.unflushed
+    box.disown()
+
+
+def test_a_lane_line_holds_what_its_name_does_not_say_and_is_the_whole_record_as_a_file(project):
+    ws = Workspace(project)
+    box = Mailbox(ws, "t.a")
+    box.own()
+    sent = Mailbox.send(ws, "t.a", {"é": [1, 2.5]}, sender="t.b", priority="high", kind="task")
+    plain = Mailbox.send(ws, "t.a", "x", sender="t.b")
+    with open(os.path.join(lane_of(box), "spool"), "rb") as handle:
+        lines = [json.loads(line) for line in handle.read().split(b"\n") if line.strip()]
+    assert lines == [{"name": sent.name, "from": "t.b", "body": {"é": [1, 2.5]}, "kind": "task"},
+                     {"name": plain.name, "from": "t.b", "body": "x"}]
+    (got, other) = box.receive()
+    assert (got.body, got.sender, got.priority, got.kind, got.target) == ({"é": [1, 2.5]}, "t.b", 2, "task", "t.a")
+    assert got.sent_at == sent.sent_at and other.kind == "message"
+    box.release([got, other])
+    box.disown()  # written out as files: the whole record, as a sender without a lane writes it
+    with open(box.new / sent.name, encoding="utf-8") as handle:
+        assert json.load(handle) == sent.to_json()

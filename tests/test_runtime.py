@@ -241,3 +241,24 @@ def test_without_inotify_an_idle_daemon_polls_cheaply_and_still_gets_its_message
     finally:
         for fd in held:
             os.close(fd)
+
+
+def test_a_bell_heard_for_a_message_taken_already_runs_no_cycle(runner, project):
+    """The live lane's bell may ring for a line the runner has read already: waking for it runs no empty cycle."""
+    from shadeos_core import mailspool
+
+    runner()
+    box = Mailbox(Workspace(project), "t.rec")
+    bell = os.open(os.path.join(mailspool.lane_dir(os.fspath(box.root)), mailspool.BELL), os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        for _ in range(5):
+            os.write(bell, b"\0")
+            time.sleep(0.05)
+    finally:
+        os.close(bell)
+    time.sleep(0.5)
+    assert len([r for r in records(project) if "cycle" in r]) == 1  # the first cycle only
+    Mailbox.send(Workspace(project), "t.rec", {"hello": 2}, sender="test")
+    wait_for(lambda: len([r for r in records(project) if "cycle" in r]) == 2, what="the message's cycle")
+    assert records(project)[-1]["injections"][0]["content"] == {"hello": 2}
+
