@@ -27,6 +27,7 @@ from .containment import GracefulStop
 from .daemon import CycleResult, Daemon, Injection
 from .diskfaults import describe, disk_fault, is_disk_fault
 from .errors import KinError, UsageError
+from .idle_gc import IdleCollector
 from .inotify import Alarm
 from .kernel import Kernel
 from .lifeline import die_with_parent
@@ -43,6 +44,8 @@ EXIT_CONFIG = 2
 EVENTS_IDLE = 0.0005
 #: Seconds an event waits at most for its runner to have nothing to do.
 EVENTS_HOLD = 0.1
+#: Seconds with nothing to do, after the events were handed on, after which a runner collects its garbage.
+GC_IDLE = 0.0005
 #: Seconds a runner waits after a disk fault before its next cycle.
 DISK_RETRY_S = 5.0
 
@@ -99,6 +102,7 @@ class DaemonRunner:
         self._waiters: list[Any] = []
         self.probation = False  # after a failed delivery: one message per cycle
         self.hold_until = 0.0  # after a disk fault: no cycle before this (monotonic)
+        self.garbage = IdleCollector()
 
     # -- signals -------------------------------------------------------------------------
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -308,7 +312,8 @@ class DaemonRunner:
 
     def _wait(self, timeout: float) -> None:
         """Sleep until woken or ``timeout``; after :data:`EVENTS_IDLE` with nothing to do, what the last cycles
-        left (:meth:`_after_work`) is done first, so that it never delays a message already on its way."""
+        left (:meth:`_after_work`) is done first, so that it never delays a message already on its way; after
+        :data:`GC_IDLE` more, the garbage they left is collected (see :mod:`shadeos_core.idle_gc`)."""
         if self.kernel.events_held_since() is not None or self.mailbox.unflushed:
             if self.wake.wait(min(timeout, EVENTS_IDLE)):
                 return
@@ -316,6 +321,11 @@ class DaemonRunner:
             timeout -= EVENTS_IDLE
             if timeout <= 0:
                 return
+        if timeout > 2 * GC_IDLE and self.garbage.due():  # (never right before a cycle that is due)
+            if self.wake.wait(GC_IDLE):  # the events just handed on are handled first: listeners allocate too
+                return
+            self.garbage.collect()
+            timeout -= GC_IDLE
         self.wake.wait(timeout)
 
     def _after_work(self) -> None:

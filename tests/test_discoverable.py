@@ -64,7 +64,7 @@ def test_kin_plugins_json_keys_are_stable_and_failed_plugins_keep_their_error(ki
     assert dup["loaded"] is False and "already registered by 'sampledaemons'" in dup["error"]
     assert all(not names for names in dup["provides"].values())
     assert plugins["sampledaemons"]["loaded"] is True and plugins["sampledaemons"]["error"] is None
-    assert plugins["sampledaemons"]["provides"]["daemon_types"] == ["recorder", "worker"]
+    assert plugins["sampledaemons"]["provides"]["daemon_types"] == ["garbage", "recorder", "worker"]
 
 
 def test_kin_plugins_lists_every_name_whole_within_80_columns(kin, project):

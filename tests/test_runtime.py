@@ -262,3 +262,30 @@ def test_a_bell_heard_for_a_message_taken_already_runs_no_cycle(runner, project)
     wait_for(lambda: len([r for r in records(project) if "cycle" in r]) == 2, what="the message's cycle")
     assert records(project)[-1]["injections"][0]["content"] == {"hello": 2}
 
+
+def test_an_idle_runner_collects_its_garbage_outside_its_cycles(project, write):
+    """Python's collector runs after so many allocations, wherever they happen: on a message's way as often as not.
+    A runner collects what its cycles left once it has nothing to do, so none of its collections falls in a
+    cycle (each leaves less than the collector's threshold, 700 objects: several cycles would reach it)."""
+    write("teams/t.toml", '[daemons.gc]\ntype = "garbage"\non_message = true\nrecord = "gc.jsonl"\nper_cycle = 300\n')
+    proc = start_runner("t", "gc", project, plugin_env("sampledaemons"))
+    ws = Workspace(project)
+    lines = project / "gc.jsonl"
+
+    def seen():
+        return [json.loads(line) for line in lines.read_text().splitlines()] if lines.exists() else []
+
+    try:
+        wait_for(lambda: any("cycle" in r for r in seen()), 60, what="the first cycle")
+        time.sleep(0.1)  # (the first cycle comes before any idle moment, its start-up allocations pending)
+        for n in range(40):
+            Mailbox.send(ws, "t.gc", n, sender="test")
+            time.sleep(0.02)
+        wait_for(lambda: len([r for r in seen() if "cycle" in r]) == 41, what="a cycle per message")
+        time.sleep(0.3)
+        after_start = seen()[[i for i, r in enumerate(seen()) if "cycle" in r][0] + 1:]
+        collections = [r for r in after_start if "generation" in r]
+        assert len(collections) >= 10  # 40 cycles of 300 objects each: collected, and often
+        assert not [r for r in collections if r["in_cycle"]]
+    finally:
+        kill_group(proc)

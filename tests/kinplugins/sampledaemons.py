@@ -78,6 +78,35 @@ class Worker(Daemon):
         return None
 
 
+class Garbage(Daemon):
+    """Leaves ``per_cycle`` objects in reference cycles behind each cycle (fewer than the collector's threshold)
+    and writes to ``record`` one line per collection: its generation and whether a cycle was running."""
+
+    OPTIONS = {"record": str, "per_cycle": int}
+
+    def setup(self) -> None:
+        import gc
+
+        self.out = open(self.workspace.inside(self.options.get("record", "gc.jsonl")), "a", buffering=1)
+        self.in_cycle = False
+        gc.callbacks.append(self._seen)
+
+    def _seen(self, phase, info):
+        if phase == "start":
+            self.out.write(json.dumps({"generation": info["generation"], "in_cycle": self.in_cycle}) + "\n")
+
+    def cycle(self, injections):
+        self.in_cycle = True
+        try:
+            for _ in range(int(self.options.get("per_cycle", 200)) // 2):
+                a, b = [], []
+                a.append(b)
+                b.append(a)
+            self.out.write(json.dumps({"cycle": self.cycles + 1}) + "\n")
+        finally:
+            self.in_cycle = False
+
+
 class Idle(MetaDaemon):
     def cycle(self, injections):
         return None
@@ -87,6 +116,7 @@ class Idle(MetaDaemon):
 def register_daemons(register):
     register("recorder", Recorder)
     register("worker", Worker)
+    register("garbage", Garbage)
 
 
 @hookimpl
