@@ -212,8 +212,8 @@ class DaemonRunner:
         finally:
             self.in_cycle = False
         self.daemon.cycles += 1
-        if self.probation and self.mailbox.pending():
-            self.wake.set()  # one message per cycle: the others wait for no new arrival to be handled
+        if self.mailbox.left_behind:
+            self.wake.set()  # one message per cycle, or a retry alone: the others wait for no new arrival
         self.probation = False
         for message in messages:
             self.mailbox.ack(message)

@@ -289,3 +289,21 @@ def test_an_idle_runner_collects_its_garbage_outside_its_cycles(project, write):
         assert not [r for r in collections if r["in_cycle"]]
     finally:
         kill_group(proc)
+
+
+def test_messages_behind_a_retry_that_came_alone_are_handled_without_a_new_arrival(runner, project, write):
+    """A message that failed a delivery before comes alone; those listed after it are taken by the next cycle,
+    not left until something else arrives (a daemon restarted after a poison found its others stuck)."""
+    box = Mailbox(Workspace(project), "t.rec")
+    stamp = time.time_ns()
+    for n, name in enumerate([f"5-{stamp:020d}-1-000001.r2.json", f"5-{stamp + 1:020d}-1-000002.json",
+                              f"5-{stamp + 2:020d}-1-000003.json"]):
+        (box.new / name).write_text(json.dumps({"body": {"n": n}, "from": "test"}))
+    runner()
+
+    def bodies():
+        return [i["content"] for r in records(project) for i in r.get("injections", []) if i["type"] == "message"]
+
+    wait_for(lambda: len(bodies()) == 3, what="the three messages handled")
+    first = next(r for r in records(project) if r.get("injections"))
+    assert [i["content"] for i in first["injections"]] == [{"n": 0}]  # the retry, alone
