@@ -8,9 +8,10 @@ The round trip runs between two daemons hosted by the real runner
 (``python -m shadeos_core.runner``): ``ping`` sends to ``pong`` with
 ``Daemon.send``, ``pong``'s runner wakes, hands the message to its cycle, which
 answers with ``Daemon.send``; ``ping`` takes the time when the answer reaches its
-own cycle. The next round trip is due 2 ms later, through the runner (``ping``
-waits idle in it, as a daemon with nothing to do does; the pipe's round trips
-are paced alike; back-to-back figures are printed too). Every hop is the whole
+own cycle. Each round trip, the first included, is due 2 ms after the last
+event, through the runner (``ping`` waits idle in it, as a daemon with nothing
+to do does; the pipe's round trips are paced alike, a sleep before each;
+back-to-back figures are printed too). Every hop is the whole
 path: the append to the receiver's live lane, its wake-up, claim, cycle and
 acknowledgement, the events recorded (the actions plugin, installed here), the
 luciorbe kept. A second baseline is the bare mechanism: JSON lines appended to
@@ -63,7 +64,13 @@ PLUGIN = textwrap.dedent("""
                 if "go" in body:
                     self.left, self.lat, self.driver = body["go"], [], injection.content.sender
                     self.gap = body["gap"]
-                    self._ping()
+                    if not self.gap:
+                        self._ping()
+                        continue
+                    # the first round trip is paced as the others (and as the pipe's, which sleeps before
+                    # each): due ``gap`` after the go, the driver asleep by then
+                    self.due = True
+                    return CycleResult(next_in=self.gap)
                 elif "t" in body and self.left:
                     self.lat.append(time.perf_counter_ns() - body["t"])
                     self.left -= 1
