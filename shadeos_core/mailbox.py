@@ -120,7 +120,6 @@ class Mailbox:
         self._appender: Appender | None = None  # made at the first send
         self._watcher: DirectoryWaiter | None = None  # see watch()
         self._put_back = True  # this mailbox put a file into new/ since it last listed it
-        self._left = False  # the last receive left messages waiting (see left_behind)
         self._settled = 0
 
     def _make_dirs(self) -> None:
@@ -409,7 +408,6 @@ class Mailbox:
         skipped. Call :meth:`ack` once a message is handled.
         """
         out: list[Message] = []
-        self._left = False
         self._read_lane()
         names = self._list_new() if self._new_may_hold() else []
         if not names:  # the lane alone, in its order: no merge
@@ -418,7 +416,7 @@ class Mailbox:
         lane: list[tuple[str, Message | None]] = [(m.name, m) for m in self._waiting]
         for name, spooled in heapq.merge(files, lane, key=lambda pair: pair[0]) if lane else files:
             if limit is not None and len(out) >= limit:
-                self._put_back = self._left = True  # files listed and left where they are: looked at again next time
+                self._put_back = True  # files listed and left where they are: looked at again next time
                 break
             if spooled is not None:  # a lane message is never a retry: a failed delivery makes a file
                 out.append(spooled)
@@ -427,7 +425,7 @@ class Mailbox:
                 continue
             retried = (match := _TRY.match(name)) is not None and match.group("try") is not None
             if retried and out:
-                self._put_back = self._left = True
+                self._put_back = True
                 continue  # its turn comes in a batch of its own
             claimed = self.cur / name
             try:
@@ -438,15 +436,16 @@ class Mailbox:
             if message is not None:
                 out.append(message)
                 if retried:
-                    self._put_back = self._left = True  # alone: what comes after it waits for the next receive
+                    self._put_back = True  # alone: what comes after it waits for the next receive
                     break
         return self._claim(out)
 
     @property
     def left_behind(self) -> bool:
-        """Whether the last :meth:`receive` left messages waiting (its limit, or a message that failed a delivery
-        before and comes alone): the receiver looks again without waiting for anything to arrive."""
-        return self._left or bool(self._waiting)
+        """Whether messages may wait that no arrival will announce: files this mailbox listed and left in ``new/``
+        (a receive's limit, or a message that failed a delivery before and came alone) or put back there, lane
+        lines read and not taken. The receiver looks again without waiting for anything to arrive."""
+        return self._put_back or bool(self._waiting)
 
     def _claim(self, out: list[Message]) -> list[Message]:
         """Journal the lane messages of ``out`` as claimed (files were claimed by their rename)."""
