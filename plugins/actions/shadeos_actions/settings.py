@@ -17,7 +17,6 @@ from typing import Any
 
 from shadeos_core.durations import check_count, parse_duration
 from shadeos_core.errors import ConfigError
-from shadeos_core.workspace import check_keys
 
 __all__ = ["ActionsSettings"]
 
@@ -35,12 +34,12 @@ class ActionsSettings:
 
     @classmethod
     def from_workspace(cls, workspace: Any) -> ActionsSettings:
+        """The settings a ``[actions]`` table holds, its keys checked already (``Workspace.section``): its values here."""
         """Settings from the workspace's ``kin.toml``; a bad value is a one-line :class:`ConfigError`."""
         return cls.from_table(workspace.section("actions", _KEYS), where=str(workspace.config_path))
 
     @classmethod
     def from_table(cls, table: dict[str, Any], *, where: str = "kin.toml") -> ActionsSettings:
-        check_keys(table, _KEYS, table="actions", where=where)
         values: dict[str, Any] = {}
         for key in ("retention", "window"):
             if key in table:

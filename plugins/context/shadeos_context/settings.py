@@ -6,7 +6,7 @@ from typing import Any
 
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError, KinError
-from shadeos_core.workspace import Workspace, check_keys, check_name
+from shadeos_core.workspace import Workspace, check_name
 
 __all__ = ["ContextSettings", "DEFAULT_TTLS", "CONTEXT_TYPES", "TRIGGERS"]
 
@@ -44,13 +44,13 @@ class ContextSettings:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> ContextSettings:
+        """The settings a ``[context]`` table holds, its keys checked already (``Workspace.section``): its values here."""
         """Settings from the workspace's ``kin.toml``; a bad value is a :class:`ConfigError` naming the key."""
         return cls.from_table(workspace.section("context", sorted(_KEYS)), where=str(workspace.config_path))
 
     @classmethod
     def from_table(cls, table: dict[str, Any], *, where: str = "kin.toml") -> ContextSettings:
         settings = cls()
-        check_keys(table, sorted(_KEYS), table="context", where=where)
 
         def duration(key: str, value: Any) -> float:
             seconds = parse_duration(value, where=f"{where}: context.{key}")

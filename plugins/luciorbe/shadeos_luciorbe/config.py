@@ -19,7 +19,7 @@ from typing import Any
 
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError
-from shadeos_core.workspace import Workspace, check_keys
+from shadeos_core.workspace import Workspace
 
 __all__ = ["LuciorbeSettings", "KEYS", "DEFAULT_QUARANTINE_EXPIRY", "DEFAULT_WALK_EVERY"]
 
@@ -54,12 +54,12 @@ class LuciorbeSettings:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> LuciorbeSettings:
+        """The settings a ``[luciorbe]`` table holds, its keys checked already (``Workspace.section``): its values here."""
         """Read ``[luciorbe]``; a wrong key or value is a :class:`ConfigError` naming ``kin.toml`` and the key."""
         return cls.from_table(workspace.section("luciorbe", KEYS), where=str(workspace.config_path))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], *, where: str = "kin.toml") -> LuciorbeSettings:
-        check_keys(table, KEYS, table="luciorbe", where=where)
 
         def duration(key: str, raw: Any) -> float:
             return parse_duration(raw, where=f"{where}: luciorbe.{key}")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from shadeos_core.durations import parse_duration
 from shadeos_core.errors import ConfigError
 from shadeos_core.globs import GlobSet
-from shadeos_core.workspace import check_keys
 
 if TYPE_CHECKING:
     from shadeos_core.workspace import Workspace
@@ -50,13 +49,13 @@ class MapConfig:
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> MapConfig:
+        """The settings a ``[map]`` table holds, its keys checked already (``Workspace.section``): its values here."""
         """Read ``[map]`` from the workspace's ``kin.toml``; a bad value is a one-line :class:`ConfigError`."""
         return cls.from_mapping(workspace.section("map", KEYS), where=str(workspace.config_path), workspace=workspace)
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any], *, where: str = "kin.toml", workspace: Workspace | None = None) -> MapConfig:
         config = cls()
-        check_keys(raw, KEYS, table="map", where=where)
         for key, value in raw.items():
             if key in ("include", "exclude", "check"):
                 if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
